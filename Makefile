@@ -1,0 +1,37 @@
+# make lab    — install the course into .venv and open it in JupyterLab
+# make test   — install, then run every test: lint, unit tests, and every notebook through nbval
+# make test PYTHON=python3.13 — the same with another Python (its own .venv-python3.13)
+
+PYTHON ?= python3
+ifeq ($(PYTHON),python3)
+VENV ?= .venv
+else
+VENV ?= .venv-$(notdir $(PYTHON))
+endif
+BIN := $(VENV)/bin
+# JupyterLab refuses to run as root unless told; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: lab test lint install clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+lab: install
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/index.ipynb
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		--nbval --nbval-cell-timeout 60 tests notebooks
+
+clean:
+	rm -rf .venv .venv-*

@@ -1,0 +1,17 @@
+"""Embedded mock servers of a weather service, one module per API style.
+
+Each style module has ``start(host="127.0.0.1", port=0)``, which returns a
+running server (see :mod:`mock_servers.runner`)::
+
+    from mock_servers import rest
+
+    server = rest.start()        # a free port, picked by the operating system
+    print(server.url)            # http://127.0.0.1:PORT
+    server.stop()                # or: with rest.start() as server: ...
+
+All of them serve the same facts, from :mod:`mock_servers.weather`.
+"""
+
+from mock_servers.runner import running_servers, stop_all
+
+__all__ = ["running_servers", "stop_all"]
