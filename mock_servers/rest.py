@@ -6,11 +6,11 @@ Resources
 ``GET  /``                                  links to everything below
 ``GET  /cities``                            the cities (``?country=RU``, ``?limit=`` / ``?offset=``)
 ``GET  /cities/{city}``                     one city
-``GET  /cities/{city}/forecast``            its daily forecasts (``?from=`` / ``?to=`` dates, paging)
+``GET  /cities/{city}/forecast``            its daily forecasts (``?from=``, ``?to=``, paging)
 ``GET  /cities/{city}/forecast/{date}``     one day's forecast
 ``GET  /observations``                      weather observations people saved (``?city=``, paging)
 ``POST /observations``                      save one (needs the API key)
-``GET|PUT|PATCH|DELETE /observations/{id}`` read, replace, change or delete one (writes need the key)
+``GET|PUT|PATCH|DELETE /observations/{id}`` read, replace, change, delete one (writes: key)
 ``ANY  /anything[/...]``                    echoes what the server received, like httpbin
 ``GET  /openapi.json``                      this API described in OpenAPI 3
 ==========================================  ====================================================

@@ -28,7 +28,8 @@ import socket
 import socketserver
 import threading
 import weakref
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 STOP_TIMEOUT = 2.0  # seconds; a stop that takes longer than this is a bug
 
@@ -61,9 +62,7 @@ def listen(host: str, port: int, backlog: int = 128) -> socket.socket:
         sock.listen(backlog)
     except OSError as error:
         sock.close()
-        raise OSError(
-            error.errno, f"cannot listen on {host}:{port}: {error.strerror}"
-        ) from None
+        raise OSError(error.errno, f"cannot listen on {host}:{port}: {error.strerror}") from None
     return sock
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from typing import Iterator
+from collections.abc import Iterator
 
 
 class UnknownCity(LookupError):

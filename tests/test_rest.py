@@ -1,0 +1,526 @@
+"""The REST weather API: every route, every error status, and its OpenAPI description."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import requests
+from openapi_spec_validator import validate
+
+from mock_servers import rest, weather
+
+KEY = {"X-API-Key": rest.API_KEY}
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def server():
+    with rest.start() as running:
+        yield running
+
+
+@pytest.fixture
+def api(server):
+    """A tiny client: api("GET", "/cities") -> requests.Response."""
+
+    def call(method, path, **kwargs):
+        kwargs.setdefault("timeout", 5)
+        return requests.request(method, server.url + path, **kwargs)
+
+    return call
+
+
+def assert_problem(response, status, kind=None):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    assert "Traceback" not in response.text
+    if kind:
+        assert body["type"] == rest.PROBLEM_BASE + kind
+    return body
+
+
+# --------------------------------------------------------------------------
+# Reading
+
+
+def test_index_links_to_the_resources(api):
+    links = api("GET", "/").json()["links"]
+    assert links["cities"] == "/cities" and links["openapi"] == "/openapi.json"
+
+
+def test_cities_are_paged_with_a_total(api):
+    response = api("GET", "/cities", params={"limit": 3})
+    body = response.json()
+    assert body["total"] == len(weather.CITIES)
+    assert [c["id"] for c in body["items"]] == list(weather.CITIES)[:3]
+    assert response.headers["Link"] == '</cities?limit=3&offset=3>; rel="next"'
+    last = api("GET", "/cities", params={"limit": 3, "offset": 6})
+    assert [c["id"] for c in last.json()["items"]] == ["tokyo"]
+    assert 'rel="prev"' in last.headers["Link"] and 'rel="next"' not in last.headers["Link"]
+
+
+def test_cities_filter_by_country(api):
+    body = api("GET", "/cities", params={"country": "gb"}).json()
+    assert body["total"] == 1 and body["items"][0]["id"] == "london"
+
+
+def test_one_city(api):
+    assert api("GET", "/cities/kazan").json() == weather.city("kazan")
+
+
+def test_forecast_collection_and_date_filter(api):
+    body = api("GET", "/cities/moscow/forecast").json()
+    assert body["items"] == weather.week("moscow")
+    some = api("GET", "/cities/moscow/forecast", params={"from": "2026-06-03", "to": "2026-06-04"})
+    assert [d["date"] for d in some.json()["items"]] == ["2026-06-03", "2026-06-04"]
+
+
+def test_one_forecast_is_the_shared_weather_fact(api):
+    response = api("GET", "/cities/moscow/forecast/2026-06-01")
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == weather.forecast("moscow", "2026-06-01")
+
+
+def test_head_and_options(api):
+    head = api("HEAD", "/cities/moscow")
+    assert head.status_code == 200 and head.content == b""
+    options = api("OPTIONS", "/observations")
+    assert set(options.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+# --------------------------------------------------------------------------
+# Conditional requests
+
+
+def test_etag_and_if_none_match_give_304(api):
+    first = api("GET", "/cities/moscow/forecast/2026-06-02")
+    etag = first.headers["ETag"]
+    again = api("GET", "/cities/moscow/forecast/2026-06-02", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["ETag"] == etag
+    other = api("GET", "/cities/moscow/forecast/2026-06-02", headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200
+
+
+def test_one_date_header_only(api):
+    response = api("GET", "/cities")
+    assert "," not in response.headers["Date"].split(" ", 1)[1].split("GMT")[0]
+
+
+def test_if_match_protects_against_lost_updates(api):
+    etag = api("GET", "/observations/1").headers["ETag"]
+    stale = api(
+        "PATCH", "/observations/1", json={"note": "x"}, headers={**KEY, "If-Match": '"old"'}
+    )
+    assert_problem(stale, 412, "etag-mismatch")
+    fresh = api("PATCH", "/observations/1", json={"note": "y"}, headers={**KEY, "If-Match": etag})
+    assert fresh.status_code == 200 and fresh.json()["note"] == "y"
+
+
+# --------------------------------------------------------------------------
+# Writing: POST, PUT, PATCH, DELETE
+
+
+def test_create_read_replace_update_delete(api):
+    new = {"city": "kazan", "date": "2026-06-02", "temperature": 24.5}
+    created = api("POST", "/observations", json=new, headers=KEY)
+    assert created.status_code == 201
+    location = created.headers["Location"]
+    assert location == f"/observations/{created.json()['id']}"
+    assert api("GET", location).json() == {"id": created.json()["id"], **new}
+
+    replaced = api("PUT", location, json={**new, "temperature": 26, "note": "hot"}, headers=KEY)
+    assert replaced.status_code == 200 and replaced.json()["temperature"] == 26
+
+    patched = api("PATCH", location, json={"note": None, "temperature": 25}, headers=KEY)
+    assert patched.json() == {"id": created.json()["id"], **new, "temperature": 25}
+
+    patch_type = {**KEY, "Content-Type": "application/merge-patch+json"}
+    assert api("PATCH", location, data='{"note": "ok"}', headers=patch_type).json()["note"] == "ok"
+
+    deleted = api("DELETE", location, headers=KEY)
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert_problem(api("GET", location), 404, "unknown-observation")
+    assert_problem(api("DELETE", location, headers=KEY), 404)
+
+
+def test_observations_filter_by_city(api):
+    api(
+        "POST",
+        "/observations",
+        json={"city": "sochi", "date": "2026-06-03", "temperature": 23},
+        headers=KEY,
+    )
+    body = api("GET", "/observations", params={"city": "sochi"}).json()
+    assert body["total"] == 1 and body["items"][0]["city"] == "sochi"
+    assert_problem(api("GET", "/observations", params={"city": "atlantis"}), 404, "unknown-city")
+
+
+def test_each_server_has_its_own_state():
+    with rest.start() as one, rest.start() as two:
+        new = {"city": "tokyo", "date": "2026-06-02", "temperature": 25}
+        requests.post(one.url + "/observations", json=new, headers=KEY, timeout=5)
+        assert requests.get(one.url + "/observations", timeout=5).json()["total"] == 2
+        assert requests.get(two.url + "/observations", timeout=5).json()["total"] == 1
+
+
+def test_no_session_every_request_carries_its_key(api):
+    new = {"city": "london", "date": "2026-06-02", "temperature": 18}
+    assert api("POST", "/observations", json=new, headers=KEY).status_code == 201
+    # The previous request proved nothing to the server: the next one needs the key again.
+    again = api("PATCH", "/observations/2", json={"note": "cloudy"})
+    assert_problem(again, 401, "api-key-required")
+    assert "Set-Cookie" not in again.headers
+
+
+# --------------------------------------------------------------------------
+# Every error status
+
+
+def test_400_bad_query_parameters(api):
+    body = assert_problem(api("GET", "/cities", params={"limit": "lots"}), 400, "invalid-parameter")
+    assert body["parameter"] == "limit"
+    assert_problem(api("GET", "/cities", params={"limit": 0}), 400)
+    assert_problem(api("GET", "/cities/moscow/forecast", params={"from": "June"}), 400)
+
+
+def test_400_bad_date_in_path(api):
+    assert_problem(api("GET", "/cities/moscow/forecast/2026-13-45"), 400, "invalid-date")
+
+
+def test_400_malformed_json(api):
+    response = api(
+        "POST",
+        "/observations",
+        data='{"city": ',
+        headers={**KEY, "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400, "malformed-json")
+    bad_utf8 = api(
+        "POST",
+        "/observations",
+        data=b'{"city": "\xff"}',
+        headers={**KEY, "Content-Type": "application/json"},
+    )
+    assert_problem(bad_utf8, 400, "malformed-json")
+
+
+def test_401_missing_or_wrong_key(api):
+    new = {"city": "kazan", "date": "2026-06-04", "temperature": 20}
+    missing = api("POST", "/observations", json=new)
+    assert_problem(missing, 401, "api-key-required")
+    assert missing.headers["WWW-Authenticate"].startswith("APIKey")
+    wrong = api("DELETE", "/observations/1", headers={"X-API-Key": "guess"})
+    assert "not valid" in assert_problem(wrong, 401)["detail"]
+
+
+def test_404_unknown_city_date_and_route(api):
+    assert_problem(api("GET", "/cities/atlantis"), 404, "unknown-city")
+    assert_problem(api("GET", "/cities/atlantis/forecast"), 404, "unknown-city")
+    body = assert_problem(api("GET", "/cities/moscow/forecast/2027-01-01"), 404, "no-forecast")
+    assert "2026-06-01" in body["detail"]
+    unknown = assert_problem(api("GET", "/weather/today"), 404)
+    assert unknown["type"] == "about:blank" and unknown["instance"] == "/weather/today"
+
+
+def test_405_lists_allowed_methods(api):
+    response = api("DELETE", "/cities")
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_409_duplicate_observation(api):
+    duplicate = {"city": "moscow", "date": "2026-06-01", "temperature": 19}
+    body = assert_problem(api("POST", "/observations", json=duplicate, headers=KEY), 409)
+    assert body["existing"] == "/observations/1"
+
+
+def test_413_oversized_body(api):
+    huge = json.dumps({"city": "moscow", "note": "x" * (rest.MAX_BODY_BYTES + 1)})
+    response = api(
+        "POST", "/observations", data=huge, headers={**KEY, "Content-Type": "application/json"}
+    )
+    assert_problem(response, 413)
+
+
+def test_415_body_that_is_not_json(api):
+    response = api(
+        "POST",
+        "/observations",
+        data="city=moscow",
+        headers={**KEY, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert_problem(response, 415, "unsupported-media-type")
+    assert_problem(api("POST", "/observations", headers=KEY), 415)
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"date": "2026-06-02", "temperature": 1}, "city"),
+        ({"city": "atlantis", "date": "2026-06-02", "temperature": 1}, "city"),
+        ({"city": "kazan", "date": "tomorrow", "temperature": 1}, "date"),
+        ({"city": "kazan", "date": "2026-06-02", "temperature": "warm"}, "temperature"),
+        ({"city": "kazan", "date": "2026-06-02", "temperature": True}, "temperature"),
+        ({"city": "kazan", "date": "2026-06-02", "temperature": 99}, "temperature"),
+        ({"city": "kazan", "date": "2026-06-02", "temperature": 1, "note": 5}, "note"),
+        ({"city": "kazan", "date": "2026-06-02", "temperature": 1, "colour": "red"}, "colour"),
+    ],
+)
+def test_422_invalid_observation_names_the_field(api, body, field):
+    problem = assert_problem(
+        api("POST", "/observations", json=body, headers=KEY), 422, "validation-error"
+    )
+    assert field in [error["field"] for error in problem["errors"]]
+
+
+def test_422_body_that_is_not_an_object(api):
+    assert_problem(api("POST", "/observations", json=[1, 2], headers=KEY), 422)
+    assert_problem(api("PATCH", "/observations/1", json="text", headers=KEY), 422)
+    assert_problem(api("PATCH", "/observations/1", json={"city": None}, headers=KEY), 422)
+
+
+def test_500_is_a_problem_too(server, monkeypatch):
+    def broken(city_id):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(weather, "city", broken)
+    response = requests.get(server.url + "/cities/moscow", timeout=5)
+    assert_problem(response, 500)
+    assert "disk on fire" not in response.text
+
+
+# --------------------------------------------------------------------------
+# Echo
+
+
+def test_echo_returns_what_the_server_received(api):
+    response = api(
+        "PUT", "/anything/a/b", params={"q": ["1", "2"]}, json={"x": 1}, headers={"X-Test": "yes"}
+    )
+    echo = response.json()
+    assert echo["method"] == "PUT" and echo["path"] == "/anything/a/b"
+    assert echo["query"] == {"q": ["1", "2"]}
+    assert echo["headers"]["X-Test"] == "yes"
+    assert echo["json"] == {"x": 1} and json.loads(echo["body"]) == {"x": 1}
+
+
+# --------------------------------------------------------------------------
+# OpenAPI: the description matches what the server does
+
+
+@pytest.fixture
+def document(api):
+    return api("GET", "/openapi.json").json()
+
+
+def test_openapi_document_is_valid(document, server):
+    validate(document)
+    assert document["servers"] == [{"url": server.url}]
+
+
+def openapi_path(rule: str) -> str:
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+    return (
+        path.replace("{city_id}", "{city}")
+        .replace("{observation_id}", "{id}")
+        .replace("{rest}", "{path}")
+    )
+
+
+def test_every_route_is_documented_and_every_documented_route_exists(document):
+    app = rest.create_app()
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            served.add((openapi_path(rule.rule), method.lower()))
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert served == documented
+
+
+# One request per documented (path, method, status): proof the server really answers so.
+new = {"city": "kazan", "date": "2026-06-05", "temperature": 21}
+json_type = {**KEY, "Content-Type": "application/json"}
+too_big = json.dumps({"note": "x" * (rest.MAX_BODY_BYTES + 1)})
+EXAMPLES = {
+    ("/", "get", "200"): ("GET", "/", {}),
+    ("/cities", "get", "200"): ("GET", "/cities", {}),
+    ("/cities", "get", "400"): ("GET", "/cities?offset=-1", {}),
+    ("/cities/{city}", "get", "200"): ("GET", "/cities/moscow", {}),
+    ("/cities/{city}", "get", "404"): ("GET", "/cities/nowhere", {}),
+    ("/cities/{city}/forecast", "get", "200"): ("GET", "/cities/sochi/forecast", {}),
+    ("/cities/{city}/forecast", "get", "400"): ("GET", "/cities/sochi/forecast?to=x", {}),
+    ("/cities/{city}/forecast", "get", "404"): ("GET", "/cities/nowhere/forecast", {}),
+    ("/cities/{city}/forecast/{date}", "get", "200"): (
+        "GET",
+        "/cities/sochi/forecast/2026-06-07",
+        {},
+    ),
+    ("/cities/{city}/forecast/{date}", "get", "400"): (
+        "GET",
+        "/cities/sochi/forecast/7-6-2026",
+        {},
+    ),
+    ("/cities/{city}/forecast/{date}", "get", "404"): (
+        "GET",
+        "/cities/sochi/forecast/2026-06-08",
+        {},
+    ),
+    ("/observations", "get", "200"): ("GET", "/observations", {}),
+    ("/observations", "get", "400"): ("GET", "/observations?limit=1000", {}),
+    ("/observations", "get", "404"): ("GET", "/observations?city=nowhere", {}),
+    ("/observations", "post", "201"): ("POST", "/observations", {"json": new, "headers": KEY}),
+    ("/observations", "post", "400"): (
+        "POST",
+        "/observations",
+        {"data": "{", "headers": json_type},
+    ),
+    ("/observations", "post", "401"): ("POST", "/observations", {"json": new}),
+    ("/observations", "post", "409"): (
+        "POST",
+        "/observations",
+        {"json": {**new, "city": "moscow", "date": "2026-06-01"}, "headers": KEY},
+    ),
+    ("/observations", "post", "413"): (
+        "POST",
+        "/observations",
+        {"data": too_big, "headers": json_type},
+    ),
+    ("/observations", "post", "415"): ("POST", "/observations", {"data": "x", "headers": KEY}),
+    ("/observations", "post", "422"): ("POST", "/observations", {"json": {}, "headers": KEY}),
+    ("/observations/{id}", "get", "200"): ("GET", "/observations/1", {}),
+    ("/observations/{id}", "get", "404"): ("GET", "/observations/99", {}),
+    ("/observations/{id}", "put", "200"): (
+        "PUT",
+        "/observations/1",
+        {"json": {**new, "city": "moscow", "date": "2026-06-01"}, "headers": KEY},
+    ),
+    ("/observations/{id}", "put", "400"): (
+        "PUT",
+        "/observations/1",
+        {"data": "[", "headers": json_type},
+    ),
+    ("/observations/{id}", "put", "401"): ("PUT", "/observations/1", {"json": new}),
+    ("/observations/{id}", "put", "404"): (
+        "PUT",
+        "/observations/99",
+        {"json": new, "headers": KEY},
+    ),
+    ("/observations/{id}", "put", "409"): (
+        "PUT",
+        "/observations/2",
+        {"json": {**new, "city": "moscow", "date": "2026-06-01"}, "headers": KEY},
+    ),
+    ("/observations/{id}", "put", "412"): (
+        "PUT",
+        "/observations/1",
+        {"json": new, "headers": {**KEY, "If-Match": '"0"'}},
+    ),
+    ("/observations/{id}", "put", "413"): (
+        "PUT",
+        "/observations/1",
+        {"data": too_big, "headers": json_type},
+    ),
+    ("/observations/{id}", "put", "415"): ("PUT", "/observations/1", {"data": "x", "headers": KEY}),
+    ("/observations/{id}", "put", "422"): (
+        "PUT",
+        "/observations/1",
+        {"json": {"city": "moscow"}, "headers": KEY},
+    ),
+    ("/observations/{id}", "patch", "200"): (
+        "PATCH",
+        "/observations/1",
+        {"json": {"note": "n"}, "headers": KEY},
+    ),
+    ("/observations/{id}", "patch", "400"): (
+        "PATCH",
+        "/observations/1",
+        {"data": "{", "headers": json_type},
+    ),
+    ("/observations/{id}", "patch", "401"): ("PATCH", "/observations/1", {"json": {}}),
+    ("/observations/{id}", "patch", "404"): (
+        "PATCH",
+        "/observations/99",
+        {"json": {}, "headers": KEY},
+    ),
+    ("/observations/{id}", "patch", "409"): (
+        "PATCH",
+        "/observations/2",
+        {"json": {"city": "moscow", "date": "2026-06-01"}, "headers": KEY},
+    ),
+    ("/observations/{id}", "patch", "412"): (
+        "PATCH",
+        "/observations/1",
+        {"json": {}, "headers": {**KEY, "If-Match": '"0"'}},
+    ),
+    ("/observations/{id}", "patch", "413"): (
+        "PATCH",
+        "/observations/1",
+        {"data": too_big, "headers": json_type},
+    ),
+    ("/observations/{id}", "patch", "415"): (
+        "PATCH",
+        "/observations/1",
+        {"data": "x", "headers": KEY},
+    ),
+    ("/observations/{id}", "patch", "422"): (
+        "PATCH",
+        "/observations/1",
+        {"json": {"temperature": "hot"}, "headers": KEY},
+    ),
+    ("/observations/{id}", "delete", "204"): ("DELETE", "/observations/2", {"headers": KEY}),
+    ("/observations/{id}", "delete", "401"): ("DELETE", "/observations/1", {}),
+    ("/observations/{id}", "delete", "404"): ("DELETE", "/observations/99", {"headers": KEY}),
+    ("/observations/{id}", "delete", "412"): (
+        "DELETE",
+        "/observations/1",
+        {"headers": {**KEY, "If-Match": '"0"'}},
+    ),
+    ("/openapi.json", "get", "200"): ("GET", "/openapi.json", {}),
+}
+for method in ("get", "post", "put", "patch", "delete"):
+    EXAMPLES[("/anything", method, "200")] = (method.upper(), "/anything", {})
+    EXAMPLES[("/anything/{path}", method, "200")] = (method.upper(), "/anything/x/y", {})
+
+
+def test_every_documented_response_has_an_example(document):
+    documented = {
+        (path, method, status)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for status in operation["responses"]
+        if status != "304"
+    }
+    assert documented == set(EXAMPLES)
+
+
+@pytest.mark.parametrize("key", sorted(EXAMPLES), ids=lambda k: " ".join(k))
+def test_documented_response_is_what_the_server_sends(api, document, key):
+    path, method, status = key
+    if status == "409" or path == "/observations/{id}" and status == "204":
+        # A second observation to conflict with, or to delete.
+        second = {"city": "kazan", "date": "2026-06-06", "temperature": 20}
+        assert api("POST", "/observations", json=second, headers=KEY).status_code == 201
+    http_method, url, kwargs = EXAMPLES[key]
+    response = api(http_method, url, **kwargs)
+    assert response.status_code == int(status), response.text
+    declared = document["paths"][path][method]["responses"][status]
+    if "$ref" in declared:
+        declared = document["components"]["responses"][declared["$ref"].rsplit("/", 1)[1]]
+    if "content" in declared:
+        assert response.headers["Content-Type"] in declared["content"]
+
+
+def test_304_is_documented_for_every_get(document, api):
+    for path, item in document["paths"].items():
+        if "get" in item and not path.startswith("/anything"):
+            assert "304" in item["get"]["responses"], path
+    etag = api("GET", "/openapi.json").headers["ETag"]
+    assert api("GET", "/openapi.json", headers={"If-None-Match": etag}).status_code == 304
