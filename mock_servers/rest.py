@@ -43,6 +43,7 @@ API_KEY = "learner-key"
 MAX_BODY_BYTES = 64 * 1024
 PAGE_LIMIT_MAX = 100
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+LANGUAGES = ("en", "ru")  # of a forecast's description
 PROBLEM_BASE = "https://weather.example/problems/"
 
 
@@ -331,6 +332,33 @@ def page_url(offset: int, limit: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def description_language() -> str:
+    """``?lang=`` if given, else the best match for the Accept-Language header."""
+    language = request.args.get("lang")
+    if language is None:
+        return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
+    if language not in LANGUAGES:
+        raise Problem(
+            400,
+            "Bad Request",
+            f"Query parameter 'lang' must be one of: {', '.join(LANGUAGES)}.",
+            "invalid-parameter",
+            parameter="lang",
+        )
+    return language
+
+
+def in_language(forecast: dict, language: str) -> dict:
+    description = weather.CONDITIONS[forecast["condition"]][LANGUAGES.index(language)]
+    return {**forecast, "description": description}
+
+
+def with_language(response: Response, language: str) -> Response:
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
+
+
 def known_city(city_id: str) -> dict:
     try:
         return weather.city(city_id)
@@ -383,18 +411,20 @@ def create_app() -> Flask:
     def list_forecasts(city_id):
         known_city(city_id)
         first, last = date_param("from"), date_param("to")
+        language = description_language()
         days = [
-            day
+            in_language(day, language)
             for day in weather.week(city_id)
             if (first is None or day["date"] >= first) and (last is None or day["date"] <= last)
         ]
-        return page(days, default_limit=weather.DAYS)
+        return with_language(page(days, default_limit=weather.DAYS), language)
 
     @app.get("/cities/<city_id>/forecast/<date>")
     def get_forecast(city_id, date):
         known_city(city_id)
+        language = description_language()
         try:
-            return json_response(weather.forecast(city_id, date))
+            forecast = weather.forecast(city_id, date)
         except ValueError:
             raise Problem(
                 400, "Bad Request", f"{date!r} is not a date like 2026-06-01.", "invalid-date"
@@ -407,6 +437,7 @@ def create_app() -> Flask:
                 f"{weather.DATES[0]} to {weather.DATES[-1]}.",
                 "no-forecast",
             ) from None
+        return with_language(json_response(in_language(forecast, language)), language)
 
     @app.get("/observations")
     def list_observations():
@@ -505,7 +536,8 @@ def create_app() -> Flask:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
-        problem = Problem(error.code or 500, error.name, http_error_detail(error))
+        status = error.code or 500
+        problem = Problem(status, runner.reason_phrase(status), http_error_detail(error))
         # Keep the headers the error brings, such as Allow on a 405.
         for name, value in error.get_headers():
             if name.lower() != "content-type":

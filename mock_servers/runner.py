@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import http
 import selectors
 import socket
 import socketserver
@@ -209,6 +210,19 @@ class SocketServerBackend:
         self._wake_writer.close()
 
 
+def reason_phrase(status: int) -> str:
+    """The reason phrase of an HTTP status, as RFC 9110 names it.
+
+    Python's own table renamed some phrases in 3.13 (413, 422); a fixed answer
+    keeps a lesson's output the same on every Python.
+    """
+    renamed = {413: "Content Too Large", 422: "Unprocessable Content"}
+    try:
+        return renamed.get(status) or http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def wsgi_backend(app, sock: socket.socket, log: RequestLog | None = None) -> SocketServerBackend:
     """A backend serving a WSGI application (Flask, werkzeug) on ``sock``."""
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
@@ -222,6 +236,10 @@ def wsgi_backend(app, sock: socket.socket, log: RequestLog | None = None) -> Soc
             if log is not None:
                 target = self.path
                 log.record(f"{self.command} {target} → {code}")
+
+        def send_response(self, code, message=None):
+            # werkzeug passes its own upper-case phrases ("NOT FOUND").
+            super().send_response(code, reason_phrase(code))
 
         def version_string(self) -> str:
             # A fixed name, so a stored lesson output is the same on every

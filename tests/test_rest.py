@@ -524,3 +524,17 @@ def test_304_is_documented_for_every_get(document, api):
             assert "304" in item["get"]["responses"], path
     etag = api("GET", "/openapi.json").headers["ETag"]
     assert api("GET", "/openapi.json", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_description_language_from_query_or_accept_language(api):
+    russian = api("GET", "/cities/moscow/forecast/2026-06-01", params={"lang": "ru"})
+    assert russian.json()["description"] == "Ясно"
+    assert russian.headers["Content-Language"] == "ru"
+    assert "Accept-Language" in russian.headers["Vary"]
+    negotiated = api(
+        "GET", "/cities/moscow/forecast", headers={"Accept-Language": "ru-RU,ru;q=0.9"}
+    )
+    assert negotiated.json()["items"][2]["description"] == "Дождь"
+    english = api("GET", "/cities/moscow/forecast/2026-06-01", headers={"Accept-Language": "de"})
+    assert english.json()["description"] == "Clear sky"
+    assert_problem(api("GET", "/cities/moscow/forecast", params={"lang": "fr"}), 400)
