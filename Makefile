@@ -23,7 +23,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 lab: install
-	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/index.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=. notebooks/index.ipynb
 
 lint: install
 	$(BIN)/ruff check .
