@@ -56,10 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.style} weather server at {server.url}  (Ctrl-C to stop)", flush=True)
 
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    try:
-        stopped.wait()
-    except KeyboardInterrupt:
+    # Set both handlers explicitly: a process started in the background of a
+    # script inherits an ignored SIGINT, and Ctrl-C would then do nothing.
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopped.set())
+    while not stopped.wait(0.2):
         pass
     server.stop()
     print("stopped")

@@ -126,11 +126,13 @@ class ConnectionTrackingMixin:
 
     ``socketserver.ThreadingMixIn`` does not remember daemon threads and has
     no way to close keep-alive connections, so a stopped server could leave
-    threads waiting on idle clients.  This mix-in can close them all.
+    threads waiting on idle clients.  This mix-in closes every open connection
+    and then waits for every connection thread to have really ended.
     """
 
     def __init__(self, *args, **kwargs):
-        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._open_sockets: set[socket.socket] = set()
+        self._threads: set[threading.Thread] = set()
         self._connections_lock = threading.Lock()
         super().__init__(*args, **kwargs)
 
@@ -142,7 +144,11 @@ class ConnectionTrackingMixin:
             daemon=True,
         )
         with self._connections_lock:
-            self._connections[request] = thread
+            # A thread is forgotten only once it has ended, never by itself,
+            # so close_connections() can join one that is still finishing.
+            self._threads = {t for t in self._threads if t.is_alive()}
+            self._threads.add(thread)
+            self._open_sockets.add(request)
         thread.start()
 
     def process_request_thread(self, request, client_address):
@@ -155,18 +161,18 @@ class ConnectionTrackingMixin:
 
     def shutdown_request(self, request):
         with self._connections_lock:
-            self._connections.pop(request, None)
+            self._open_sockets.discard(request)
         super().shutdown_request(request)
 
     def close_connections(self, timeout: float) -> None:
         with self._connections_lock:
-            connections = list(self._connections.items())
-        for request, _thread in connections:
+            sockets, threads = list(self._open_sockets), list(self._threads)
+        for request in sockets:
             try:
                 request.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        for _request, thread in connections:
+        for thread in threads:
             thread.join(timeout)
 
     def handle_error(self, request, client_address):

@@ -201,3 +201,14 @@ def test_command_line_refuses_a_taken_port_without_a_traceback():
         )
     assert result.returncode == 1
     assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_connection_thread_outlives_stop():
+    for _ in range(30):
+        server = rest.start()
+        requests.get(server.url + "/cities", timeout=5)
+        server.stop()
+        leftovers = [
+            t for t in threading.enumerate() if t.name.startswith(f"mock-rest-{server.port}")
+        ]
+        assert not leftovers
