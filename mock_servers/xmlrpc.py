@@ -1,0 +1,463 @@
+"""The weather service over XML-RPC (Python's standard library).
+
+XML-RPC (1998) calls a function on another machine: the client POSTs an XML
+``<methodCall>`` -- a method name and a list of typed parameters -- to one
+URL, ``/RPC2``, and gets back an XML ``<methodResponse>`` holding either one
+value or a ``<fault>``.  Its types: int, double, boolean, string,
+dateTime.iso8601, base64, array and struct (a dict with string keys); there is
+no null.  Python's ``xmlrpc.client.ServerProxy`` turns all this into ordinary
+method calls::
+
+    import xmlrpc.client
+    from mock_servers import xmlrpc as weather_xmlrpc
+
+    server = weather_xmlrpc.start()        # server.url is http://127.0.0.1:PORT/RPC2
+    weather = xmlrpc.client.ServerProxy(server.url)
+    weather.get_forecast("moscow", "2026-06-01")   # {'city': 'moscow', ...}
+
+Methods
+-------
+=====================================================  =================================
+``get_forecast(city, date)``                           a forecast (struct)
+``list_cities()``                                      every city (array of structs)
+``get_week(city)``                                     the 7 forecasts of a city
+``save_observation(city, date, temperature[, note])``  the new observation's id
+``system.listMethods()``                               the method names
+``system.methodHelp(name)``                            a method's documentation
+``system.methodSignature(name)``                       its types: [[returns, params...]]
+``system.multicall([{methodName, params}, ...])``      several calls in one request
+=====================================================  =================================
+
+Faults
+------
+A call that fails answers a fault, which ``ServerProxy`` raises as
+``xmlrpc.client.Fault`` with ``faultCode`` and ``faultString``.  The weather
+service's own errors use HTTP-like codes; errors in the call itself use the
+numbers of the XML-RPC "fault code interoperability" convention, which
+JSON-RPC 2.0 later took over unchanged.
+
+======  ==============================================================
+code    meaning
+======  ==============================================================
+400     bad parameters: wrong number or type, a date not in YYYY-MM-DD
+        form, a temperature out of range
+404     unknown city, or no forecast for that date
+-32700  parse error: not well-formed XML, or XML with a DTD or entities
+-32600  well-formed XML, but not an XML-RPC ``<methodCall>``
+-32601  no such method
+-32603  internal error (a bug in this server)
+======  ==============================================================
+
+Requests over 1 MB, and requests without a Content-Length, are refused at the
+HTTP level (413, 411) before any XML is read.  The XML is parsed with
+defusedxml's parser, which refuses DTDs and entities, so hostile documents
+("billion laughs", external entities) cannot harm the server.  The
+Content-Type is not checked (clients send ``text/xml``, as the specification
+says); answers are ``text/xml``, UTF-8, never gzipped, so a tap on the wire
+shows readable XML.  Each call (each inner call of a multicall, too) adds one
+line to ``server.log``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import reprlib
+import threading
+import xmlrpc.client
+from xml.parsers.expat import ExpatError
+from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
+
+from defusedxml.common import DefusedXmlException
+from defusedxml.xmlrpc import DefusedExpatParser
+
+from mock_servers import runner, weather
+
+PATH = "/RPC2"
+MAX_REQUEST_BYTES = 1024 * 1024
+# A refused body up to this size is read and dropped, so the client can read
+# the answer instead of finding its connection reset while still sending.
+MAX_DISCARD_BYTES = 16 * MAX_REQUEST_BYTES
+
+BAD_PARAMS = 400
+NOT_FOUND = 404
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INTERNAL_ERROR = -32603
+
+TYPE_NAMES = {
+    bool: "boolean",
+    int: "int",
+    float: "double",
+    str: "string",
+    list: "array",
+    dict: "struct",
+    xmlrpc.client.DateTime: "dateTime.iso8601",
+    xmlrpc.client.Binary: "base64",
+}
+
+
+# --------------------------------------------------------------------------
+# The weather methods
+
+
+def type_name(value) -> str:
+    return TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def text(name: str, value) -> str:
+    if not isinstance(value, str):
+        raise xmlrpc.client.Fault(BAD_PARAMS, f"{name} must be a string, not {type_name(value)}")
+    return value
+
+
+def known_city(city) -> str:
+    text("city", city)
+    if city not in weather.CITIES:
+        known = ", ".join(weather.CITIES)
+        raise xmlrpc.client.Fault(NOT_FOUND, f"unknown city {city!r}; known cities: {known}")
+    return city
+
+
+def valid_date(date) -> str:
+    try:
+        return weather.parse_date(text("date", date)).isoformat()
+    except ValueError:
+        raise xmlrpc.client.Fault(
+            BAD_PARAMS, f"date {date!r} is not in YYYY-MM-DD form, e.g. {weather.DATES[0]}"
+        ) from None
+
+
+class WeatherService:
+    """The weather methods; one instance per server, holding its observations."""
+
+    def __init__(self) -> None:
+        self._observation_ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def get_forecast(self, city, date):
+        """get_forecast(city, date) -> struct
+
+        The forecast for one city and day, e.g. get_forecast("moscow", "2026-06-01").
+        Fields: city, date, temp_min and temp_max (°C), precipitation_mm,
+        wind_speed_ms, condition (a code such as "rain") and description.
+        Faults: 404 unknown city or no forecast for the date (forecasts cover
+        2026-06-01 to 2026-06-07), 400 date not in YYYY-MM-DD form.
+        """
+        known_city(city)
+        date = valid_date(date)
+        try:
+            return weather.forecast(city, date)
+        except weather.NoForecast:
+            raise xmlrpc.client.Fault(
+                NOT_FOUND,
+                f"no forecast for {city} on {date}; "
+                f"forecasts cover {weather.DATES[0]} to {weather.DATES[-1]}",
+            ) from None
+
+    def list_cities(self):
+        """list_cities() -> array of structs
+
+        Every city the service knows. Fields: id (what the other methods take,
+        e.g. "moscow"), name, name_ru, country, latitude, longitude.
+        """
+        return weather.cities()
+
+    def get_week(self, city):
+        """get_week(city) -> array of structs
+
+        The seven daily forecasts of a city, first day first (see get_forecast).
+        Fault: 404 unknown city.
+        """
+        return weather.week(known_city(city))
+
+    def save_observation(self, city, date, temperature, note=""):
+        """save_observation(city, date, temperature[, note]) -> int
+
+        Remember the weather someone observed: a city id, a date (YYYY-MM-DD),
+        the temperature in °C (-90 to 60) and an optional note of at most 500
+        characters. Returns the observation's id: 1, 2, 3, ...
+        Faults: 404 unknown city, 400 bad date, temperature or note.
+        """
+        known_city(city)
+        valid_date(date)
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+            raise xmlrpc.client.Fault(
+                BAD_PARAMS, f"temperature must be an int or double, not {type_name(temperature)}"
+            )
+        if not -90 <= temperature <= 60:  # also false for NaN
+            raise xmlrpc.client.Fault(BAD_PARAMS, "temperature must be -90 to 60 °C")
+        if len(text("note", note)) > 500:
+            raise xmlrpc.client.Fault(BAD_PARAMS, "note must be at most 500 characters")
+        with self._lock:
+            return next(self._observation_ids)
+
+    signatures = {
+        # XML-RPC introspection: [[return type, parameter types...], ...]
+        "get_forecast": [["struct", "string", "string"]],
+        "list_cities": [["array"]],
+        "get_week": [["array", "string"]],
+        "save_observation": [
+            ["int", "string", "string", "double"],
+            ["int", "string", "string", "double", "string"],
+        ],
+    }
+
+
+# --------------------------------------------------------------------------
+# The server
+
+
+def parse_call(data: bytes) -> tuple[tuple, str]:
+    """(params, method name) of a <methodCall>; refuses DTDs and entities.
+
+    This is ``xmlrpc.client.loads`` with defusedxml's parser, for this server
+    only: ``defusedxml.xmlrpc.monkey_patch()`` would change every XML-RPC
+    client and server in the process.
+    """
+    unmarshaller = xmlrpc.client.Unmarshaller()
+    parser = DefusedExpatParser(unmarshaller, forbid_dtd=True)
+    parser.feed(data)
+    parser.close()
+    return unmarshaller.close(), unmarshaller.getmethodname()
+
+
+SHORT = reprlib.Repr()  # a repr that stops at a depth and a length, whatever it gets
+SHORT.maxlevel, SHORT.maxstring, SHORT.maxother = 3, 40, 40
+
+
+def short(params) -> str:
+    shown = ", ".join(SHORT.repr(param) for param in params)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+class Server(runner.ConnectionTrackingMixin, SimpleXMLRPCServer):
+    """SimpleXMLRPCServer on an already listening socket, with weather methods."""
+
+    def __init__(self, sock, log: runner.RequestLog) -> None:
+        super().__init__(
+            sock.getsockname()[:2],
+            requestHandler=RequestHandler,
+            logRequests=False,
+            allow_none=False,  # standard XML-RPC has no null
+            encoding="utf-8",
+            bind_and_activate=False,
+        )
+        self.socket.close()
+        self.socket = sock
+        self.server_address = sock.getsockname()
+        self.log = log
+        service = WeatherService()
+        self.signatures = {
+            **service.signatures,
+            "system.listMethods": [["array"]],
+            "system.methodHelp": [["string", "string"]],
+            "system.methodSignature": [["array", "string"]],
+            "system.multicall": [["array", "array"]],
+        }
+        for name in service.signatures:
+            self.register_function(getattr(service, name), name)
+        self.register_introspection_functions()
+        self.register_multicall_functions()
+
+    def _marshaled_dispatch(self, data, dispatch_method=None, path=None):
+        try:
+            params, method = parse_call(data)
+            if method is None:
+                raise ValueError("no <methodCall> with a <methodName>")
+        except DefusedXmlException:
+            fault = xmlrpc.client.Fault(
+                PARSE_ERROR, "parse error: XML-RPC has no use for a DTD or entities; refused"
+            )
+            self.log.record(f"(hostile XML) → Fault {PARSE_ERROR}")
+        except ExpatError as error:
+            fault = xmlrpc.client.Fault(PARSE_ERROR, f"parse error: {error}")
+            self.log.record(f"(unreadable request) → Fault {PARSE_ERROR}")
+        except Exception as error:
+            # ResponseError, Fault (a <methodResponse> sent as a request), bad values
+            detail = str(error) or type(error).__name__
+            fault = xmlrpc.client.Fault(INVALID_REQUEST, f"not an XML-RPC methodCall: {detail}")
+            self.log.record(f"(invalid request) → Fault {INVALID_REQUEST}")
+        else:
+            try:
+                result = self._dispatch(method, params)
+                response = xmlrpc.client.dumps(
+                    (result,), methodresponse=True, encoding=self.encoding
+                )
+                return response.encode(self.encoding, "xmlcharrefreplace")
+            except xmlrpc.client.Fault as error:
+                fault = error
+            except Exception:
+                fault = xmlrpc.client.Fault(
+                    INTERNAL_ERROR, "internal error: cannot send the result"
+                )
+        return xmlrpc.client.dumps(fault, encoding=self.encoding).encode(
+            self.encoding, "xmlcharrefreplace"
+        )
+
+    def _dispatch(self, method, params):
+        """Call a method; every failure becomes a Fault, and each call one log line."""
+        line = f"{method}({short(params)})"
+        try:
+            result = self._call(method, params)
+        except xmlrpc.client.Fault as fault:
+            self.log.record(f"{line} → Fault {fault.faultCode}")
+            raise
+        except Exception as error:
+            self.log.record(f"{line} → Fault {INTERNAL_ERROR} ({type(error).__name__}: {error})")
+            raise xmlrpc.client.Fault(
+                INTERNAL_ERROR, "internal error: a bug in the weather server; see its log"
+            ) from None
+        self.log.record(f"{line} → ok")
+        return result
+
+    def _call(self, method, params):
+        function = self.funcs.get(method) if isinstance(method, str) else None
+        if function is None:
+            raise xmlrpc.client.Fault(
+                METHOD_NOT_FOUND,
+                f"no method {method!r}; system.listMethods() lists them",
+            )
+        try:
+            inspect.signature(function).bind(*params)
+        except TypeError:
+            raise xmlrpc.client.Fault(
+                BAD_PARAMS, wrong_arguments(method, function, params)
+            ) from None
+        return function(*params)
+
+    def system_multicall(self, call_list):
+        """system.multicall([{"methodName": name, "params": [...]}, ...]) -> array
+
+        Several calls in one request. Each result is a one-element array
+        [value], or a struct {faultCode, faultString} for a call that failed;
+        one failed call does not stop the others.
+        """
+        if not isinstance(call_list, list):
+            raise xmlrpc.client.Fault(BAD_PARAMS, "system.multicall takes an array of calls")
+        results = []
+        for call in call_list:
+            try:
+                if not (
+                    isinstance(call, dict)
+                    and isinstance(call.get("methodName"), str)
+                    and isinstance(call.get("params", []), list)
+                ):
+                    raise xmlrpc.client.Fault(
+                        BAD_PARAMS, "each call is a struct {methodName: string, params: array}"
+                    )
+                if call["methodName"] == "system.multicall":
+                    raise xmlrpc.client.Fault(BAD_PARAMS, "system.multicall cannot be nested")
+                results.append([self._dispatch(call["methodName"], call.get("params", []))])
+            except xmlrpc.client.Fault as fault:
+                results.append({"faultCode": fault.faultCode, "faultString": fault.faultString})
+        return results
+
+    def system_methodSignature(self, method_name):
+        """system.methodSignature(name) -> array of arrays
+
+        The types a method takes and returns: one array per way to call it,
+        the return type first, e.g. [["struct", "string", "string"]].
+        """
+        text("method_name", method_name)
+        if method_name not in self.funcs:
+            raise xmlrpc.client.Fault(METHOD_NOT_FOUND, f"no method {method_name!r}")
+        return self.signatures[method_name]
+
+    def system_methodHelp(self, method_name):
+        """system.methodHelp(name) -> string
+
+        The documentation of a method.
+        """
+        return super().system_methodHelp(text("method_name", method_name))
+
+
+def wrong_arguments(method: str, function, params) -> str:
+    parameters = inspect.signature(function).parameters.values()
+    names = ", ".join(parameter.name for parameter in parameters)
+    least = sum(parameter.default is inspect.Parameter.empty for parameter in parameters)
+    most = len(parameters)
+    takes = f"{least}" if least == most else f"{least} to {most}"
+    return f"{method} takes {takes} parameter(s) ({names}), not {len(params)}"
+
+
+class RequestHandler(SimpleXMLRPCRequestHandler):
+    rpc_paths = (PATH,)
+    protocol_version = "HTTP/1.1"  # keep-alive: a client reuses its connection
+    encode_threshold = None  # never gzip the answer, so the wire shows readable XML
+
+    def version_string(self) -> str:
+        # A fixed name, so a stored lesson output is the same on every Python.
+        return "WeatherMock/1.0"
+
+    def do_POST(self):
+        if not self.is_rpc_path_valid():
+            self.refuse(404, f"Not Found: XML-RPC calls go to {PATH}")
+            return
+        try:
+            size = int(self.headers.get("Content-Length", ""))
+            if size < 0:
+                raise ValueError
+        except ValueError:
+            self.refuse(411, "Length Required: send the size of the XML in Content-Length")
+            return
+        if size > MAX_REQUEST_BYTES:
+            if size <= MAX_DISCARD_BYTES:
+                self.discard(size)
+            self.refuse(
+                413, f"Content Too Large: requests are limited to {MAX_REQUEST_BYTES} bytes"
+            )
+            return
+        super().do_POST()
+
+    def do_GET(self):
+        self.refuse(
+            405,
+            f"Method Not Allowed: XML-RPC calls are HTTP POST requests of XML to {PATH}",
+            Allow="POST",
+        )
+
+    def decode_request_content(self, data):
+        if self.headers.get("Content-Encoding", "identity").lower() == "gzip":
+            try:
+                return xmlrpc.client.gzip_decode(data, max_decode=MAX_REQUEST_BYTES)
+            except ValueError:
+                self.refuse(400, "Bad Request: the gzip body is broken or too large")
+                return None
+        return super().decode_request_content(data)
+
+    def discard(self, size: int) -> None:
+        while size > 0:
+            chunk = self.rfile.read(min(size, 65536))
+            if not chunk:
+                break
+            size -= len(chunk)
+
+    def refuse(self, status: int, message: str, **headers) -> None:
+        """Answer an HTTP error with a plain text reason, and close the connection."""
+        body = (message + "\n").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+        self.server.log.record(f"{self.command} {self.path} → {status}")
+
+    def log_message(self, format, *args):
+        pass  # the RequestLog has a line per call instead of stderr
+
+
+def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
+    """Start the XML-RPC weather service; ``.url`` is its endpoint, ending in /RPC2."""
+    return runner.start_on_socket(
+        "xmlrpc",
+        host,
+        port,
+        lambda sock, log: runner.SocketServerBackend(Server(sock, log)),
+        path=PATH,
+    )

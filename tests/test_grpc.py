@@ -1,0 +1,355 @@
+"""The gRPC weather service: every method, status codes, streaming, deadlines, start/stop.
+
+Also: the three RPC servers (XML-RPC, JSON-RPC, gRPC) tell the same facts.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.client
+
+import grpc
+import pytest
+import requests
+
+from mock_servers import grpc as weather_grpc
+from mock_servers import jsonrpc, runner, weather
+from mock_servers import xmlrpc as weather_xmlrpc
+
+pb = weather_grpc.weather_pb2
+services = weather_grpc.weather_pb2_grpc
+DAY = weather.DATES[0]
+INTERVAL = 0.02
+FORECAST_FIELDS = list(weather.forecast("moscow", DAY))
+
+
+@pytest.fixture
+def server():
+    with weather_grpc.start(interval=INTERVAL) as running:
+        yield running
+
+
+@pytest.fixture
+def stub(server):
+    with grpc.insecure_channel(server.url) as channel:
+        yield services.WeatherStub(channel)
+
+
+def as_dict(message, fields) -> dict:
+    return {field: getattr(message, field) for field in fields}
+
+
+def status_of(call) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    return caught.value
+
+
+def wait_for(condition, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+# --------------------------------------------------------------------------
+# The contract and the generated code
+
+
+def test_the_module_uses_the_real_grpc_library():
+    assert weather_grpc.grpc is grpc
+    assert hasattr(weather_grpc.grpc, "insecure_channel")
+
+
+def test_the_proto_declares_weather_v1():
+    service = pb.DESCRIPTOR.services_by_name["Weather"]
+    assert service.full_name == "weather.v1.Weather"
+    assert set(service.methods_by_name) == {
+        "ListCities",
+        "GetForecast",
+        "GetWeek",
+        "WatchWeather",
+        "SaveObservation",
+    }
+    assert service.methods_by_name["WatchWeather"].server_streaming
+    assert not service.methods_by_name["GetForecast"].server_streaming
+    assert list(pb.Forecast.DESCRIPTOR.fields_by_name) == FORECAST_FIELDS
+
+
+def test_the_generated_modules_are_importable_from_the_package():
+    from mock_servers import weather_pb2, weather_pb2_grpc
+
+    assert weather_pb2 is pb and weather_pb2_grpc is services
+    assert weather_grpc.PROTO_FILE.is_file()
+    assert "package weather.v1;" in weather_grpc.PROTO_FILE.read_text(encoding="utf-8")
+
+
+def test_the_stubs_are_made_from_any_working_directory(tmp_path):
+    root = pathlib.Path(weather_grpc.__file__).resolve().parent.parent
+    code = (
+        "from mock_servers import grpc as g; import grpc; "
+        "s = g.start(); ch = grpc.insecure_channel(s.url); "
+        "stub = g.weather_pb2_grpc.WeatherStub(ch); "
+        "print(len(stub.ListCities(g.weather_pb2.ListCitiesRequest()).cities)); "
+        "ch.close(); s.stop()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(len(weather.CITIES))
+
+
+# --------------------------------------------------------------------------
+# Unary methods
+
+
+def test_get_forecast_is_the_weather_fact(stub):
+    forecast = stub.GetForecast(pb.GetForecastRequest(city="moscow", date=DAY))
+    assert as_dict(forecast, FORECAST_FIELDS) == weather.forecast("moscow", DAY)
+
+
+def test_list_cities(stub):
+    cities = stub.ListCities(pb.ListCitiesRequest()).cities
+    fields = list(weather.city("moscow"))
+    assert [as_dict(city, fields) for city in cities] == weather.cities()
+
+
+def test_get_week(stub):
+    forecasts = stub.GetWeek(pb.GetWeekRequest(city="london")).forecasts
+    assert [as_dict(day, FORECAST_FIELDS) for day in forecasts] == weather.week("london")
+
+
+def test_save_observation_counts_ids_per_server(stub):
+    request = pb.SaveObservationRequest(city="moscow", date=DAY, temperature=20.5)
+    assert stub.SaveObservation(request).id == 1
+    note = pb.SaveObservationRequest(city="kazan", date="2025-01-01", temperature=-9, note="снег")
+    assert stub.SaveObservation(note).id == 2
+    with weather_grpc.start() as other, grpc.insecure_channel(other.url) as channel:
+        assert services.WeatherStub(channel).SaveObservation(request).id == 1
+
+
+FORECAST = pb.GetForecastRequest
+SAVE = pb.SaveObservationRequest
+NOT_FOUND = grpc.StatusCode.NOT_FOUND
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize(
+    ("method", "request_message", "code", "words"),
+    [
+        ("GetForecast", FORECAST(city="atlantis", date=DAY), NOT_FOUND, "atlantis"),
+        ("GetForecast", FORECAST(city="moscow", date="2026-07-01"), NOT_FOUND, "2026-06-07"),
+        ("GetForecast", FORECAST(city="moscow", date="tomorrow"), INVALID, "YYYY-MM-DD"),
+        ("GetForecast", FORECAST(city="moscow"), INVALID, "YYYY-MM-DD"),
+        ("GetForecast", FORECAST(date=DAY), INVALID, "city is required"),
+        ("GetWeek", pb.GetWeekRequest(city="atlantis"), NOT_FOUND, "known cities: moscow"),
+        ("GetWeek", pb.GetWeekRequest(), INVALID, "city is required"),
+        ("SaveObservation", SAVE(city="atlantis", date=DAY), NOT_FOUND, "atlantis"),
+        ("SaveObservation", SAVE(city="moscow", date="x"), INVALID, "YYYY-MM-DD"),
+        ("SaveObservation", SAVE(city="moscow", date=DAY, temperature=61), INVALID, "-90 to 60"),
+        ("SaveObservation", SAVE(city="moscow", date=DAY, temperature=math.nan), INVALID, "-90"),
+        ("SaveObservation", SAVE(city="moscow", date=DAY, note="x" * 501), INVALID, "500"),
+    ],
+)
+def test_status_codes_with_details(stub, method, request_message, code, words):
+    error = status_of(lambda: getattr(stub, method)(request_message))
+    assert error.code() == code
+    assert words in error.details()
+    assert "Traceback" not in error.details()
+
+
+def test_a_bug_is_internal_without_a_traceback(server, stub, monkeypatch):
+    def broken():
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(weather, "cities", broken)
+    error = status_of(lambda: stub.ListCities(pb.ListCitiesRequest()))
+    assert error.code() == grpc.StatusCode.INTERNAL
+    assert "secret" not in error.details()
+    assert server.log.lines[-1] == "ListCities() → INTERNAL (RuntimeError: secret detail)"
+
+
+def test_an_unknown_method_is_unimplemented(server):
+    with grpc.insecure_channel(server.url) as channel:
+        call = channel.unary_unary("/weather.v1.Weather/GetClimate")
+        assert status_of(lambda: call(b"")).code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_a_message_that_is_not_protobuf_is_refused(server):
+    with grpc.insecure_channel(server.url) as channel:
+        call = channel.unary_unary("/weather.v1.Weather/GetForecast")
+        error = status_of(lambda: call(b"\xff\xff\xff"))
+        assert error.code() in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN)
+
+
+def test_a_message_over_one_megabyte_is_refused(stub):
+    request = pb.GetWeekRequest(city="x" * (weather_grpc.MAX_MESSAGE_BYTES + 1))
+    assert status_of(lambda: stub.GetWeek(request)).code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+# --------------------------------------------------------------------------
+# Server streaming
+
+
+def test_watch_weather_streams_the_deterministic_updates(stub):
+    started = time.perf_counter()
+    updates = list(stub.WatchWeather(pb.WatchWeatherRequest(city="sochi", count=3)))
+    elapsed = time.perf_counter() - started
+    fields = ["city", "sequence", "temperature", "wind_speed_ms", "condition", "description"]
+    expected = [update for _, update in zip(range(3), weather.updates("sochi"))]
+    assert [as_dict(update, fields) for update in updates] == expected
+    assert elapsed >= 2 * INTERVAL  # one interval between two readings
+
+
+def test_watch_weather_sends_ten_when_count_is_not_set(stub):
+    updates = list(stub.WatchWeather(pb.WatchWeatherRequest(city="moscow")))
+    assert [update.sequence for update in updates] == list(range(1, 11))
+
+
+@pytest.mark.parametrize(
+    ("request_message", "code"),
+    [
+        (pb.WatchWeatherRequest(city="atlantis"), grpc.StatusCode.NOT_FOUND),
+        (pb.WatchWeatherRequest(), grpc.StatusCode.INVALID_ARGUMENT),
+        (pb.WatchWeatherRequest(city="moscow", count=101), grpc.StatusCode.INVALID_ARGUMENT),
+    ],
+)
+def test_watch_weather_errors(stub, request_message, code):
+    assert status_of(lambda: list(stub.WatchWeather(request_message))).code() == code
+
+
+def test_a_tiny_deadline_on_the_stream_is_deadline_exceeded():
+    with weather_grpc.start(interval=1) as slow, grpc.insecure_channel(slow.url) as channel:
+        stream = services.WeatherStub(channel).WatchWeather(
+            pb.WatchWeatherRequest(city="moscow", count=50), timeout=0.1
+        )
+        received = []
+        started = time.perf_counter()
+        error = status_of(lambda: received.extend(stream))
+        assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert time.perf_counter() - started < 0.9  # not after the next reading
+        assert len(received) <= 1  # the first reading comes at once, the next after 1 s
+        assert wait_for(lambda: "→ DEADLINE_EXCEEDED after" in repr(slow.log))
+
+
+def test_cancelling_the_stream_ends_it_on_the_server(server, stub):
+    stream = stub.WatchWeather(pb.WatchWeatherRequest(city="kazan", count=100))
+    assert next(stream).sequence == 1
+    stream.cancel()
+    assert wait_for(lambda: "CANCELLED after" in repr(server.log))
+
+
+def test_stop_ends_a_running_stream_fast():
+    running = weather_grpc.start(interval=5)
+    with grpc.insecure_channel(running.url) as channel:
+        stream = services.WeatherStub(channel).WatchWeather(pb.WatchWeatherRequest(city="tokyo"))
+        assert next(stream).sequence == 1
+        started = time.perf_counter()
+        running.stop()
+        assert time.perf_counter() - started < 0.5
+        error = status_of(lambda: next(stream))
+        assert error.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+
+
+# --------------------------------------------------------------------------
+# Starting and stopping
+
+
+def mock_grpc_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("mock-grpc")]
+
+
+def test_url_is_a_grpc_target_on_loopback(server):
+    assert server.url == f"127.0.0.1:{server.port}"
+    assert server.style == "grpc"
+
+
+def test_start_and_stop_are_fast_and_leave_no_python_thread():
+    started = time.perf_counter()
+    running = weather_grpc.start()
+    with grpc.insecure_channel(running.url) as channel:
+        services.WeatherStub(channel).ListCities(pb.ListCitiesRequest())
+        assert mock_grpc_threads()
+        running.stop()
+    assert time.perf_counter() - started < 0.5
+    assert not running.running
+    assert wait_for(lambda: not mock_grpc_threads(), timeout=1)
+
+
+def test_stopped_server_frees_its_port():
+    running = weather_grpc.start()
+    running.stop()
+    with runner.listen("127.0.0.1", running.port):
+        pass
+
+
+def test_the_same_explicit_port_twice_replaces_the_first_server():
+    with runner.listen("127.0.0.1", 0) as probe:
+        port = probe.getsockname()[1]
+    first = weather_grpc.start(port=port)
+    second = weather_grpc.start(port=port)
+    assert not first.running and second.running
+    second.stop()
+
+
+def test_a_port_someone_else_listens_on_is_an_error():
+    # grpc.so_reuseport = 0: without it, Linux would let both listen on one port.
+    with runner.listen("127.0.0.1", 0) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=str(port)):
+            weather_grpc.start(port=port)
+    assert not mock_grpc_threads()
+
+
+def test_one_log_line_per_call(server, stub):
+    stub.GetForecast(pb.GetForecastRequest(city="moscow", date=DAY))
+    status_of(lambda: stub.GetWeek(pb.GetWeekRequest(city="atlantis")))
+    list(stub.WatchWeather(pb.WatchWeatherRequest(city="moscow", count=2)))
+    assert wait_for(lambda: len(server.log) == 3)
+    assert server.log.lines == [
+        'GetForecast(city: "moscow" date: "2026-06-01") → OK',
+        'GetWeek(city: "atlantis") → NOT_FOUND',
+        'WatchWeather(city: "moscow" count: 2) → OK after 2 of 2',
+    ]
+
+
+def test_the_server_never_prints(capsys, server, stub, monkeypatch):
+    status_of(lambda: stub.GetWeek(pb.GetWeekRequest(city="atlantis")))
+    monkeypatch.setattr(weather, "cities", lambda: 1 / 0)
+    status_of(lambda: stub.ListCities(pb.ListCitiesRequest()))
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+# --------------------------------------------------------------------------
+# The three RPC servers agree
+
+
+def test_the_three_rpc_servers_tell_the_same_facts():
+    expected = weather.forecast("moscow", "2026-06-01")
+    with (
+        weather_xmlrpc.start() as xml_server,
+        jsonrpc.start() as json_server,
+        weather_grpc.start() as grpc_server,
+    ):
+        with xmlrpc.client.ServerProxy(xml_server.url) as proxy:
+            from_xmlrpc = proxy.get_forecast("moscow", "2026-06-01")
+        request = {"jsonrpc": "2.0", "method": "get_forecast", "id": 1}
+        request["params"] = {"city": "moscow", "date": "2026-06-01"}
+        from_jsonrpc = requests.post(json_server.url, json=request, timeout=5).json()["result"]
+        with grpc.insecure_channel(grpc_server.url) as channel:
+            message = services.WeatherStub(channel).GetForecast(
+                pb.GetForecastRequest(city="moscow", date="2026-06-01")
+            )
+        from_grpc = as_dict(message, FORECAST_FIELDS)
+    assert from_xmlrpc == from_jsonrpc == from_grpc == expected
