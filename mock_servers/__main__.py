@@ -21,7 +21,7 @@ STYLES = {
     "xmlrpc": "mock_servers.xmlrpc",
     "jsonrpc": "mock_servers.jsonrpc",
     "grpc": "mock_servers.grpc",
-    "websocket": "mock_servers.websocket",
+    "websocket": "mock_servers.websocket_server",
 }
 
 

@@ -430,8 +430,9 @@ atexit.register(stop_all)
 
 
 class WebSocketBackend:
-    """A ``websockets.sync.server.Server``: its shutdown() already closes
-    connections (with close code 1001) and joins the handler threads."""
+    """A ``websockets.sync.server.Server``.  From websockets 17 on, its
+    shutdown() also closes open connections (code 1001) and joins their
+    threads; ``mock_servers.websocket_server`` extends this for older versions."""
 
     def __init__(self, server) -> None:
         self.server = server
