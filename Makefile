@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test lint install clean
+.PHONY: lab test test-browser lint install clean
 
 install: $(VENV)/.installed
 
@@ -31,7 +31,16 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--nbval --nbval-cell-timeout 60 tests notebooks
+		--nbval --nbval-cell-timeout 60 --ignore=tests/browser tests notebooks
+
+# Every lesson in JupyterLab in headless Chromium (Debian's package, installed here if missing).
+test-browser: $(VENV)/.browser-installed
+	$(BIN)/python -m pytest -p no:nbval tests/browser
+
+$(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	touch $@
 
 clean:
 	rm -rf .venv .venv-*
