@@ -9,10 +9,8 @@ every connection after its response).
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import requests
+from timing import call_times, median, ms, start_stop_times
 
 from mock_servers import rest
 
@@ -20,33 +18,16 @@ RUNS = 50
 CALLS = 200
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
-
-
 def main() -> None:
-    starts, stops = [], []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        server = rest.start()
-        starts.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        server.stop()
-        stops.append(time.perf_counter() - began)
-
+    starts, stops = start_stop_times(rest.start, RUNS)
     with rest.start() as server:
         url = server.url + "/cities/moscow/forecast/2026-06-01"
-        requests.get(url, timeout=5)  # warm up
-        trips = []
-        for _ in range(CALLS):
-            began = time.perf_counter()
-            requests.get(url, timeout=5).raise_for_status()
-            trips.append(time.perf_counter() - began)
+        trips = call_times(lambda: requests.get(url, timeout=5).raise_for_status(), CALLS)
 
-    print(f"REST server start, median of {RUNS}: {ms(statistics.median(starts))}")
-    print(f"REST server stop,  median of {RUNS}: {ms(statistics.median(stops))}")
+    print(f"REST server start, median of {RUNS}: {ms(median(starts))}")
+    print(f"REST server stop,  median of {RUNS}: {ms(median(stops))}")
     print(f"REST server stop,  slowest of {RUNS}: {ms(max(stops))}")
-    print(f"REST GET round trip, median of {CALLS}: {ms(statistics.median(trips))}")
+    print(f"REST GET round trip, median of {CALLS}: {ms(median(trips))}")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,11 @@ calls on one kept-open connection (after a few warm-up calls).
 
 from __future__ import annotations
 
-import statistics
-import time
 import xmlrpc.client
 
 import grpc
 import requests
+from timing import call_times, median, start_stop_times
 
 from mock_servers import grpc as weather_grpc
 from mock_servers import jsonrpc
@@ -26,27 +25,16 @@ WARM_UP = 10
 
 
 def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
+    return median(samples) * 1000
 
 
 def time_start_stop(module) -> list[float]:
-    samples = []
-    for _ in range(STARTS):
-        started = time.perf_counter()
-        module.start().stop()
-        samples.append(time.perf_counter() - started)
-    return samples
+    starts, stops = start_stop_times(module.start, STARTS)
+    return [start + stop for start, stop in zip(starts, stops)]
 
 
 def time_calls(call) -> list[float]:
-    for _ in range(WARM_UP):
-        call()
-    samples = []
-    for _ in range(CALLS):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
+    return call_times(call, CALLS, WARM_UP)
 
 
 def xmlrpc_round_trips() -> list[float]:

@@ -10,9 +10,9 @@ Everything stays on 127.0.0.1; the loops are bounded.
 from __future__ import annotations
 
 import statistics
-import time
 
 import zeep
+from timing import call_times, ms, start_stop_times
 
 from mock_servers import soap, weather
 
@@ -20,44 +20,22 @@ STARTS = 50
 CALLS = 200
 
 
-def milliseconds(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
-
-
-def start_and_stop() -> tuple[list[float], list[float]]:
-    starts, stops = [], []
-    for _ in range(STARTS):
-        began = time.perf_counter()
-        server = soap.start()
-        starts.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        server.stop()
-        stops.append(time.perf_counter() - began)
-    return starts, stops
-
-
 def round_trips() -> list[float]:
     with soap.start() as server:
         client = zeep.Client(server.url + "?wsdl")
-        client.service.GetForecast("moscow", "2026-06-01")  # warm up
-        times = []
-        for n in range(CALLS):
-            date = weather.DATES[n % len(weather.DATES)]
-            began = time.perf_counter()
-            client.service.GetForecast("moscow", date)
-            times.append(time.perf_counter() - began)
-    return times
+        dates = iter(weather.DATES * CALLS)
+        return call_times(lambda: client.service.GetForecast("moscow", next(dates)), CALLS)
 
 
 def main() -> None:
-    starts, stops = start_and_stop()
+    starts, stops = start_stop_times(soap.start, STARTS)
     times = round_trips()
-    print(f"SOAP server start, median of {STARTS}: {milliseconds(statistics.median(starts))}")
-    print(f"SOAP server stop, median of {STARTS}:  {milliseconds(statistics.median(stops))}")
+    print(f"SOAP server start, median of {STARTS}: {ms(statistics.median(starts))}")
+    print(f"SOAP server stop, median of {STARTS}:  {ms(statistics.median(stops))}")
     print(
         f"zeep GetForecast round trip, median of {CALLS}: "
-        f"{milliseconds(statistics.median(times))} "
-        f"(90th percentile {milliseconds(statistics.quantiles(times, n=10)[-1])})"
+        f"{ms(statistics.median(times))} "
+        f"(90th percentile {ms(statistics.quantiles(times, n=10)[-1])})"
     )
 
 

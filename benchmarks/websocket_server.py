@@ -19,6 +19,7 @@ import threading
 import time
 
 import websocket
+from timing import call_times, ms, start_stop_times
 
 from mock_servers import weather, websocket_server
 
@@ -29,19 +30,8 @@ PUSH_INTERVAL = 0.001
 PUSH_SECONDS = 2.0
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
-
-
 def start_and_stop() -> tuple[float, float]:
-    starts, stops = [], []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        server = websocket_server.start()
-        starts.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        server.stop()
-        stops.append(time.perf_counter() - began)
+    starts, stops = start_stop_times(websocket_server.start, RUNS)
     return statistics.median(starts), statistics.median(stops)
 
 
@@ -49,12 +39,12 @@ def round_trip() -> float:
     with websocket_server.start(max_rate=None) as server:
         ws = websocket.create_connection(server.url, timeout=5)
         request = json.dumps({"type": "forecast", "id": 1, "city": "moscow", "date": "2026-06-01"})
-        times = []
-        for _ in range(CALLS):
-            began = time.perf_counter()
+
+        def ask() -> None:
             ws.send(request)
             ws.recv()
-            times.append(time.perf_counter() - began)
+
+        times = call_times(ask, CALLS, warm_up=0)
         ws.close()
     return statistics.median(times)
 
