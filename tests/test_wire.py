@@ -1,0 +1,265 @@
+"""The wire inspector: exact byte counts, and the messages it reads from the framing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import statistics
+import time
+import xmlrpc.client
+
+import grpc
+import pytest
+import websocket
+
+from mock_servers import grpc as grpc_server
+from mock_servers import rest, runner, weather, websocket_server, wire
+from mock_servers import xmlrpc as xmlrpc_server
+from mock_servers.grpc import weather_pb2, weather_pb2_grpc
+
+REQUEST = b"GET /cities/moscow HTTP/1.1\r\nHost: weather\r\nConnection: close\r\n\r\n"
+# The example key of RFC 6455, section 1.3, and the answer the RFC gives for it.
+WS_KEY, WS_ACCEPT = "dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+MASK = b"\x01\x02\x03\x04"
+
+
+@pytest.fixture
+def rest_server():
+    with rest.start() as server:
+        yield server
+
+
+@pytest.fixture
+def ws_server():
+    with websocket_server.start(ping_interval=None) as server:
+        yield server
+
+
+def address(tap: wire.Tap) -> tuple[str, int]:
+    host, port = tap.url.split("//")[-1].split("/")[0].rsplit(":", 1)
+    return host, int(port)
+
+
+def read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def raw_get(url: str) -> bytes:
+    host, port = url.split("//")[1].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(REQUEST)
+        return read_all(sock)
+
+
+def masked_text_frame(payload: bytes) -> bytes:
+    """A client's text frame (RFC 6455, section 5.2): FIN + text, mask bit + length, mask, data."""
+    assert len(payload) < 126
+    data = bytes(byte ^ MASK[n % 4] for n, byte in enumerate(payload))
+    return bytes([0x81, 0x80 | len(payload)]) + MASK + data
+
+
+def handshake(port: int) -> bytes:
+    return (
+        f"GET /weather HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
+def test_tap_counts_exactly_the_bytes_of_a_known_http_exchange(rest_server):
+    with wire.tap(rest_server) as tap:
+        response = raw_get(tap.url)
+        time.sleep(0.05)  # the relay has passed the close on
+        assert tap.data(wire.TO_SERVER) == REQUEST
+        assert tap.bytes_sent == len(REQUEST)
+        assert tap.data(wire.TO_CLIENT) == response
+        assert tap.bytes_received == len(response)
+        assert tap.messages == 2 and tap.connections == 1
+
+
+def test_measure_reads_the_http_request_and_response(rest_server):
+    record = wire.measure(rest_server, raw_get)
+    response = record.result
+    head, body = response.split(b"\r\n\r\n", 1)
+
+    assert record.bytes_sent == len(REQUEST) and record.bytes_received == len(response)
+    request_part, response_part = record.parts
+    assert (request_part.kind, request_part.summary) == ("HTTP", "GET /cities/moscow HTTP/1.1")
+    assert request_part.size == len(REQUEST) and request_part.payload == b""
+    assert response_part.summary == "HTTP/1.1 200 OK"
+    assert response_part.size == len(response) and response_part.payload == body
+    assert json.loads(body) == weather.city("moscow")
+
+    assert record.request_headers == {"Host": "weather", "Connection": "close"}
+    assert record.response_headers["Content-Length"] == str(len(body))
+    assert record.messages == 2 and record.round_trips == 1
+    assert (record.payload_sent, record.payload_received) == (0, len(body))
+    assert record.seconds > 0
+
+
+def test_measure_reads_websocket_frames_of_known_sizes(ws_server):
+    request = json.dumps({"type": "forecast", "id": 7, "city": "moscow", "date": "2026-06-01"})
+    frame = masked_text_frame(request.encode())
+
+    def call(url: str) -> tuple[bytes, bytes, bytes]:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(handshake(port))
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += sock.recv(65536)
+            sock.sendall(frame)
+            head, rest = answer.split(b"\r\n\r\n", 1)
+            # The reply: FIN + text, 126 (a 2-byte length follows), the length, the payload.
+            while len(rest) < 4 or len(rest) < 4 + int.from_bytes(rest[2:4], "big"):
+                rest += sock.recv(65536)
+            return handshake(port), head + b"\r\n\r\n", rest
+
+    record = wire.measure(ws_server, call)
+    upgrade_request, upgrade_answer, reply_frame = record.result
+
+    upgrade, switched, sent, reply = record.parts
+    assert upgrade.summary == "GET /weather HTTP/1.1" and upgrade.size == len(upgrade_request)
+    assert switched.summary == "HTTP/1.1 101 Switching Protocols"
+    assert switched.size == len(upgrade_answer)
+    assert switched.headers["Sec-WebSocket-Accept"] == WS_ACCEPT
+    assert (sent.kind, sent.summary) == ("WebSocket", "text frame")
+    assert sent.size == len(frame) == 2 + 4 + len(request)
+    assert sent.payload == request.encode()  # unmasked
+    assert reply.size == len(reply_frame) and reply_frame[1] == 126
+    answer = json.loads(reply.payload)
+    assert answer["id"] == 7 and answer["forecast"] == weather.forecast("moscow", "2026-06-01")
+    assert record.bytes_sent == len(upgrade_request) + len(frame)
+    assert record.bytes_received == len(upgrade_answer) + len(reply_frame)
+    assert record.messages == 4 and record.round_trips == 2
+
+
+def test_control_frames_are_housekeeping_not_messages(ws_server):
+    with wire.tap(ws_server) as tap:
+        client = websocket.create_connection(tap.url, timeout=5)
+        tap.clear()
+        record = wire.measure(tap, lambda url: (client.ping(b"hi"), client.recv_data_frame(True)))
+        client.close()
+    kinds = [(part.summary, part.application) for part in record.parts]
+    assert kinds == [("ping frame", False), ("pong frame", False)]
+    assert record.messages == 0 and record.bytes_sent == 2 + 4 + 2
+
+
+def test_measure_finds_the_grpc_messages_inside_http2_frames():
+    request = weather_pb2.GetForecastRequest(city="moscow", date="2026-06-01")
+
+    def call(url: str):
+        with grpc.insecure_channel(url) as channel:
+            return weather_pb2_grpc.WeatherStub(channel).GetForecast(request, timeout=5)
+
+    with grpc_server.start() as server:
+        record = wire.measure(server, call)
+
+    # The server may send its SETTINGS before the client's preface has passed the tap.
+    preface = next(part for part in record.parts if part.direction == wire.TO_SERVER)
+    assert preface.summary == "connection preface"
+    assert preface.size == len(wire.HTTP2_PREFACE) == 24
+    sent, received = [part for part in record.parts if part.kind == "gRPC"]
+    assert sent.direction == wire.TO_SERVER and sent.payload == request.SerializeToString()
+    assert sent.size == 5 + len(sent.payload)  # a flag byte and a 4-byte length
+    assert received.payload == record.result.SerializeToString()
+    assert weather_pb2.Forecast.FromString(received.payload).temp_max == 21
+    frames = {part.summary.split(",")[0] for part in record.parts if part.kind == "HTTP/2"}
+    assert {"SETTINGS", "HEADERS", "DATA"} <= frames
+    assert record.messages == 2 and record.round_trips == 1
+    assert record.request_headers == {}  # HTTP/2 compresses them (HPACK)
+
+
+def chunks(*pieces: tuple[str, bytes]) -> list[wire.Chunk]:
+    return [wire.Chunk(1, direction, data, n / 10) for n, (direction, data) in enumerate(pieces)]
+
+
+def test_chunked_bodies_split_chunks_and_unfinished_messages():
+    response = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n"
+    )
+    recorded = chunks(
+        (wire.TO_SERVER, REQUEST[:10]),
+        (wire.TO_SERVER, REQUEST[10:]),
+        (wire.TO_CLIENT, response[:30]),
+        (wire.TO_CLIENT, response[30:]),
+        (wire.TO_SERVER, b"GET /cities HTTP/1.1\r\nHo"),
+    )
+    request, answer, unfinished = wire.read_messages(recorded)
+    assert request.size == len(REQUEST) and request.chunk == 1 and request.seconds == 0.1
+    assert answer.payload == b"Wikipedia" and answer.size == len(response) and answer.chunk == 3
+    assert (unfinished.kind, unfinished.size, unfinished.application) == ("TCP", 24, False)
+
+
+def test_a_204_or_304_answer_has_no_body_even_when_more_follows():
+    answers = b"HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"
+    parts = wire.read_messages(chunks((wire.TO_SERVER, REQUEST * 2), (wire.TO_CLIENT, answers)))
+    assert [p.summary for p in parts] == [
+        "GET /cities/moscow HTTP/1.1",
+        "GET /cities/moscow HTTP/1.1",
+        "HTTP/1.1 304 Not Modified",
+        "HTTP/1.1 204 No Content",
+    ]
+    assert sum(p.size for p in parts) == len(REQUEST) * 2 + len(answers)
+
+
+def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server):
+    with wire.tap(ws_server) as tap:
+        client = websocket.create_connection(tap.url, timeout=5)
+        tap.clear()
+        assert tap.chunks == [] and tap.bytes_sent == 0 and tap.messages == 0
+        client.send(json.dumps({"type": "cities", "id": 1}))
+        client.recv()
+        client.close()
+        time.sleep(0.05)
+        frames = [(p.direction, p.kind, p.summary) for p in tap.read() if p.application]
+    assert frames == [
+        (wire.TO_SERVER, "WebSocket", "text frame"),
+        (wire.TO_CLIENT, "WebSocket", "text frame"),
+    ]
+
+
+def test_show_prints_each_turn_under_a_heading(rest_server, capsys):
+    with wire.tap(rest_server) as tap:
+        raw_get(tap.url)
+        time.sleep(0.05)
+        tap.show(limit=40)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"── client → server ({len(REQUEST)} bytes) ──"
+    assert lines[1] == "GET /cities/moscow HTTP/1.1"
+    assert any(line.startswith("── server → client (") for line in lines)
+
+
+def test_printable_shows_binary_as_hex():
+    assert wire.printable(b"\x00\x01\xff") == "00 01 ff"
+    assert wire.printable(b"line\r\nnext") == "line\nnext"
+    assert wire.printable(b"abcdef", limit=3) == "abc\n… (3 more)"
+
+
+def test_measuring_a_server_leaves_no_tap_behind(rest_server):
+    wire.measure(rest_server, raw_get)
+    assert [s for s in runner.running_servers() if s.style == "tap"] == []
+
+
+def test_the_tap_does_not_hold_small_writes_back():
+    # xmlrpc.client writes its headers and its body separately; a relay that
+    # let Nagle's algorithm wait for an acknowledgement would add tens of ms.
+    with xmlrpc_server.start() as server, wire.tap(server) as tap:
+        proxy = xmlrpc.client.ServerProxy(tap.url)
+        proxy.list_cities()
+        times = []
+        for _ in range(5):
+            began = time.perf_counter()
+            proxy.get_forecast("moscow", "2026-06-01")
+            times.append(time.perf_counter() - began)
+        proxy("close")()
+    assert statistics.median(times) < 0.025
+
+
+def test_handshake_helpers_match_the_rfc_example():
+    # Guards the test helpers themselves: the mask and the accept value.
+    assert masked_text_frame(b"Hi")[2:6] == MASK
+    assert len(base64.b64decode(WS_KEY)) == 16
