@@ -1,6 +1,9 @@
 # make lab    — install the course into .venv and open it in JupyterLab
 # make test   — install, then run every test: lint, unit tests, and every notebook through nbval
 # make test PYTHON=python3.13 — the same with another Python (its own .venv-python3.13)
+# make grade SUBMISSIONS=folder — autograde homework notebooks (one folder per learner) into
+#              build/grades/ (GRADE_OPTIONS="--cell-timeout 10 --jobs 4" to pass options);
+#              without SUBMISSIONS, the example submissions of the tests
 
 PYTHON ?= python3
 ifeq ($(PYTHON),python3)
@@ -12,7 +15,7 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test test-browser lint install clean
+.PHONY: lab test test-browser lint install clean grade
 
 install: $(VENV)/.installed
 
@@ -31,7 +34,7 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--nbval --nbval-cell-timeout 60 --ignore=tests/browser tests notebooks
+		--nbval --nbval-cell-timeout 60 --ignore=tests/browser tests notebooks solutions
 
 # Every lesson in JupyterLab in headless Chromium (Debian's package, installed here if missing).
 test-browser: $(VENV)/.browser-installed
@@ -41,6 +44,10 @@ $(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
 	touch $@
+
+SUBMISSIONS ?= tests/fixtures/submissions
+grade: install
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out build/grades $(GRADE_OPTIONS)
 
 clean:
 	rm -rf .venv .venv-*
