@@ -56,9 +56,13 @@ class Tap:
         self.server = server
         self._relay = relay
         self._record = record
-        parts = urlsplit(server.url)
         netloc = f"{runner.format_host(relay.host)}:{relay.port}"
-        self.url = urlunsplit(parts._replace(netloc=netloc)) if parts.scheme else netloc
+        if "://" in server.url:
+            self.url = urlunsplit(urlsplit(server.url)._replace(netloc=netloc))
+        else:
+            # A gRPC target ("127.0.0.1:PORT") has no scheme: don't let urlsplit guess one
+            # (Python 3.10 takes the host for a scheme).
+            self.url = netloc
 
     @property
     def chunks(self) -> list[Chunk]:

@@ -263,3 +263,13 @@ def test_handshake_helpers_match_the_rfc_example():
     # Guards the test helpers themselves: the mask and the accept value.
     assert masked_text_frame(b"Hi")[2:6] == MASK
     assert len(base64.b64decode(WS_KEY)) == 16
+
+
+def test_tap_url_keeps_the_form_of_the_server_url():
+    from mock_servers import grpc as weather_grpc
+    from mock_servers import rest
+
+    with rest.start() as server, wire.tap(server) as tap:
+        assert tap.url == f"http://127.0.0.1:{tap._relay.port}"
+    with weather_grpc.start() as server, wire.tap(server) as tap:
+        assert tap.url == f"127.0.0.1:{tap._relay.port}"
