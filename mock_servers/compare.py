@@ -312,12 +312,13 @@ class _Transport(xmlrpc.client.Transport):
     user_agent = USER_AGENT
 
 
-class XmlRpcClient:
-    """XML-RPC with xmlrpc.client: call a remote function by name."""
+class _CallsByName:
+    """The three questions for the RPC clients that call a remote function by name."""
 
-    def __init__(self, url: str, interval: float = INTERVAL) -> None:
-        self.interval = interval
-        self.proxy = xmlrpc.client.ServerProxy(url, transport=_Transport())
+    interval: float
+
+    def _call(self, method: str, *params):
+        raise NotImplementedError
 
     def forecast(self, city: str, date: str) -> dict:
         return self._call("get_forecast", city, date)
@@ -328,6 +329,14 @@ class XmlRpcClient:
     def changes(self, city: str, count: int = CHANGES) -> list[dict]:
         """Poll: call get_forecast again and again."""
         return _poll(lambda: self.forecast(city, DATE), count, self.interval)
+
+
+class XmlRpcClient(_CallsByName):
+    """XML-RPC with xmlrpc.client: call a remote function by name."""
+
+    def __init__(self, url: str, interval: float = INTERVAL) -> None:
+        self.interval = interval
+        self.proxy = xmlrpc.client.ServerProxy(url, transport=_Transport())
 
     def _call(self, method: str, *params):
         try:
@@ -339,23 +348,13 @@ class XmlRpcClient:
         self.proxy("close")()
 
 
-class JsonRpcClient:
+class JsonRpcClient(_CallsByName):
     """JSON-RPC 2.0 with requests: POST a request object, read the response object."""
 
     def __init__(self, url: str, interval: float = INTERVAL) -> None:
         self.url, self.interval = url, interval
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-
-    def forecast(self, city: str, date: str) -> dict:
-        return self._call("get_forecast", city, date)
-
-    def week(self, city: str) -> list[dict]:
-        return self._call("get_week", city)
-
-    def changes(self, city: str, count: int = CHANGES) -> list[dict]:
-        """Poll: call get_forecast again and again."""
-        return _poll(lambda: self.forecast(city, DATE), count, self.interval)
 
     def _call(self, method: str, *params):
         # One call at a time, each waiting for its answer, so one id is enough.

@@ -404,18 +404,7 @@ def test_url_and_fast_start_stop_without_threads_left():
     assert response.status_code == 200
     server.stop()
     assert time.perf_counter() - started < 0.5
-    assert threads_end(f"mock-jsonrpc-{server.port}")
-
-
-def threads_end(prefix: str, timeout: float = 1.0) -> bool:
-    """True once no thread's name starts with prefix.  A connection thread may
-    still be in its last instant when stop() returns, hence the short wait."""
-    deadline = time.monotonic() + timeout
-    while [t for t in threading.enumerate() if t.name.startswith(prefix)]:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+    assert not threads_named(f"mock-jsonrpc-{server.port}")
 
 
 def test_one_log_line_per_call(server, send, call):
@@ -435,3 +424,8 @@ def test_the_server_never_prints(capsys, send, call, monkeypatch):
     call("list_cities")
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def threads_named(prefix: str) -> list[threading.Thread]:
+    # stop() joins every connection thread, so none may be left the moment it returns.
+    return [t for t in threading.enumerate() if t.name.startswith(prefix)]
