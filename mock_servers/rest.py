@@ -44,6 +44,11 @@ MAX_BODY_BYTES = 64 * 1024
 PAGE_LIMIT_MAX = 100
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 LANGUAGES = ("en", "ru")  # of a forecast's description
+# The header that tells a client which bodies a method accepts (RFC 5789 for PATCH).
+ACCEPTED_BODIES = {
+    "PATCH": [("Accept-Patch", ", ".join(JSON_TYPES))],
+    "POST": [("Accept-Post", "application/json")],
+}
 PROBLEM_BASE = "https://weather.example/problems/"
 
 
@@ -249,7 +254,7 @@ def json_body():
             "Unsupported Media Type",
             f"Send the body as application/json, not {request.mimetype or 'nothing'}.",
             "unsupported-media-type",
-            headers={"Accept-Post": "application/json"},
+            headers=dict(ACCEPTED_BODIES.get(request.method, [])),
         )
     raw = request.get_data(cache=True)
     try:

@@ -257,6 +257,9 @@ def test_415_body_that_is_not_json(api):
     )
     assert_problem(response, 415, "unsupported-media-type")
     assert_problem(api("POST", "/observations", headers=KEY), 415)
+    assert response.headers["Accept-Post"] == "application/json"
+    patch = api("PATCH", "/observations/1", data="x", headers={**KEY, "Content-Type": "text/plain"})
+    assert patch.headers["Accept-Patch"] == "application/json, application/merge-patch+json"
 
 
 @pytest.mark.parametrize(
