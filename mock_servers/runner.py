@@ -28,7 +28,6 @@ import selectors
 import socket
 import socketserver
 import threading
-import weakref
 from collections.abc import Callable
 from typing import Protocol
 
@@ -344,7 +343,9 @@ def run(
 # --------------------------------------------------------------------------
 # Which servers are running, and which notebook cell started them
 
-_running: weakref.WeakSet[RunningServer] = weakref.WeakSet()
+# Strong references: a server keeps running when its handle is dropped, so the
+# registry must still find it to free its port or stop it at exit.
+_running: set[RunningServer] = set()
 _started_by_cell: dict[str, list[RunningServer]] = {}
 _current_cell: list[str | None] = [None]
 _registry_lock = threading.Lock()

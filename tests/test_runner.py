@@ -212,3 +212,15 @@ def test_no_connection_thread_outlives_stop():
             t for t in threading.enumerate() if t.name.startswith(f"mock-rest-{server.port}")
         ]
         assert not leftovers
+
+
+def test_a_server_whose_handle_was_dropped_is_still_found_and_freed():
+    import gc
+
+    port = free_port()
+    rest.start(port=port)  # the handle is thrown away, as in a cell without an assignment
+    gc.collect()
+    assert any(server.port == port for server in runner.running_servers())
+    with rest.start(port=port) as again:
+        assert requests.get(again.url + "/cities", timeout=5).ok
+    assert port_is_free(port)
