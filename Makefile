@@ -15,8 +15,9 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test test-browser lint install clean grade
+.PHONY: lab test test-browser lint install install-dev clean grade
 
+# The learner's install (what make lab, Binder and a hub image use): no test, lint or grading tools.
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -25,10 +26,17 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
+# The teacher's and developer's install: the learner's plus grading, tests and lint.
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 lab: install
 	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=. notebooks/index.ipynb
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -40,13 +48,13 @@ test: lint
 test-browser: $(VENV)/.browser-installed
 	$(BIN)/python -m pytest -p no:nbval tests/browser
 
-$(VENV)/.browser-installed: $(VENV)/.installed requirements-browser.txt
+$(VENV)/.browser-installed: $(VENV)/.installed-dev requirements-browser.txt
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
 	touch $@
 
 SUBMISSIONS ?= tests/fixtures/submissions
-grade: install
+grade: install-dev
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out build/grades $(GRADE_OPTIONS)
 
 clean:
