@@ -4,16 +4,29 @@
 
     quiz("01_rest", "en")
 
-Each question is multiple choice or asks for a value to type. Pressing *Check*
-says right or wrong, and why, in the lesson's language.  The questions, their
+Each question is multiple choice or asks for a value to type. *Check* (or Enter
+in a text answer) says right or wrong in the lesson's language: a wrong choice
+says why that option is wrong, a wrong value gets a hint, and only a right
+answer shows the explanation, so no explanation gives away an answer still
+open.  The options come in an order of their own for each learner (seeded by
+the user name, so the order is stable for that learner and the tests can fix
+it), so neither position nor layout tells the answer.  The questions, their
 answers and the explanations live in ``questions.<language>.json`` beside this
 file, so the lesson's visible source does not give the answers away.
+
+A notebook opened before its cells have run shows a short text in the lesson's
+language where the widget will be, never a widget's repr; and the widget says
+how to bring it back when the kernel behind it has restarted.
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import html
 import json
+import random
+import re
 from functools import cache
 from importlib import resources
 
@@ -24,12 +37,18 @@ LABELS = {
         "right": "Right.",
         "wrong": "Not quite.",
         "empty": "Choose or type an answer first.",
+        "try_again": "Try again.",
+        "static": "Self-check: run this cell (Shift+Enter) to answer the questions here.",
+        "restart": "Does “Check” do nothing? The kernel has restarted: run this cell again.",
     },
     "ru": {
         "check": "Проверить",
         "right": "Верно.",
         "wrong": "Не совсем.",
         "empty": "Сначала выберите или введите ответ.",
+        "try_again": "Попробуйте ещё раз.",
+        "static": "Самопроверка: запустите эту ячейку (Shift+Enter), чтобы ответить на вопросы.",
+        "restart": "«Проверить» не отвечает? Ядро перезапускалось: запустите эту ячейку снова.",
     },
 }
 
@@ -46,46 +65,111 @@ def questions(language: str) -> dict[str, list[dict]]:
 
 
 def normalise(text: str) -> str:
-    return " ".join(str(text).strip().lower().replace(",", ".").split())
+    """Case, spaces, a decimal comma and surrounding quotes do not matter."""
+    text = " ".join(str(text).strip().lower().replace(",", ".").split())
+    return text.strip("«»\"'`").strip()
+
+
+def _forms(text: str) -> set[str]:
+    """The forms a typed answer may take and still mean the same thing: with or
+    without a scheme, a port and a trailing slash for an address; a status code
+    with or without its reason phrase ("201" and "201 Created")."""
+    text = normalise(text)
+    forms = {text}
+    address = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text).rstrip("/")
+    forms |= {address, re.sub(r":\d+$", "", address)}
+    code = re.match(r"^(-?\d+)\b", text)
+    if code:
+        forms.add(code.group(1))
+    return forms
 
 
 def check(question: dict, reply) -> tuple[bool, str]:
-    """Whether ``reply`` answers ``question``, and the explanation to show.
+    """Whether ``reply`` answers ``question``, and the text to show.
 
     For a choice question ``reply`` is the chosen option's text; for a value
-    question, whatever the learner typed.
+    question, whatever the learner typed.  Right: the explanation.  Wrong: why
+    that option is wrong, or the question's hint, never the explanation.
     """
     if question["kind"] == "choice":
         chosen = next((o for o in question["options"] if o["text"] == reply), None)
         right = bool(chosen and chosen["correct"])
-        why = chosen.get("why", "") if chosen and not right else ""
+        wrong_text = chosen.get("why", "") if chosen else ""
     else:
-        right = normalise(reply) in {normalise(a) for a in question["accept"]}
-        why = ""
-    return right, " ".join(part for part in (why, question["explanation"]) if part)
+        accepted = {normalise(a) for a in question["accept"]}
+        right = bool(_forms(reply) & accepted)
+        wrong_text = question.get("hint", "")
+    return right, question["explanation"] if right else wrong_text
 
 
-def quiz(lesson: str, language: str):
+def learner_seed() -> str:
+    """A seed that differs between learners and stays the same for one learner."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers: one fixed order then
+        return "learner"
+
+
+def shuffled(options: list[dict], key: str) -> list[dict]:
+    """The options in an order fixed by ``key`` (random.Random is stable across
+    Python versions for the same seed and shuffle)."""
+    seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    order = list(options)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def _quiz_class():
+    import ipywidgets as widgets
+
+    class Quiz(widgets.VBox):
+        """A VBox whose plain-text form, what JupyterLab shows before the cell has
+        run in this kernel, is a sentence in the lesson's language, not a repr."""
+
+        static_text = ""
+
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs)
+            if isinstance(bundle, tuple):
+                bundle = bundle[0]
+            bundle = dict(bundle or {})
+            bundle["text/plain"] = self.static_text
+            return bundle
+
+    return Quiz
+
+
+def quiz(lesson: str, language: str, *, seed: str | None = None):
     """The self-check of one lesson, as a widget to display."""
     import ipywidgets as widgets
 
     labels = LABELS[language]
+    seed = learner_seed() if seed is None else seed
     rows = []
     for number, question in enumerate(questions(language)[lesson], start=1):
         prompt = widgets.HTML(f"<b>{number}.</b> {html.escape(question['text'])}")
         if question["kind"] == "choice":
+            order = shuffled(question["options"], f"{seed}/{lesson}/{number}")
             answer = widgets.RadioButtons(
-                options=[o["text"] for o in question["options"]],
+                options=[o["text"] for o in order],
                 value=None,
                 layout=widgets.Layout(width="auto"),
             )
         else:
-            answer = widgets.Text(placeholder="…")
+            # continuous_update=False: the value changes on Enter (or leaving the box),
+            # and that change checks the answer, as the button does.
+            answer = widgets.Text(placeholder="…", continuous_update=False)
         button = widgets.Button(description=labels["check"])
         feedback = widgets.HTML()
-        button.on_click(_checker(question, answer, feedback, labels))
+        checker = _checker(question, answer, feedback, labels)
+        button.on_click(checker)
+        if question["kind"] == "value":
+            answer.observe(lambda _change, checker=checker: checker(None), names="value")
         rows.append(widgets.VBox([prompt, answer, widgets.HBox([button, feedback])]))
-    return widgets.VBox(rows)
+    note = widgets.HTML(f"<small style='opacity:0.75'>{html.escape(labels['restart'])}</small>")
+    box = _quiz_class()(rows + [note])
+    box.static_text = labels["static"]
+    return box
 
 
 def _checker(question, answer, feedback, labels):
@@ -93,10 +177,13 @@ def _checker(question, answer, feedback, labels):
         if answer.value in (None, ""):
             feedback.value = labels["empty"]
             return
-        right, explanation = check(question, answer.value)
-        mark, colour = ("✓", "green") if right else ("✗", "firebrick")
-        verdict = labels["right"] if right else labels["wrong"]
+        right, text = check(question, answer.value)
+        mark, verdict = ("✓", labels["right"]) if right else ("✗", labels["wrong"])
+        if not right and not text:
+            text = labels["try_again"]
+        # The mark and the word carry the verdict, so the colour is never the only sign.
+        colour = "var(--jp-success-color1, green)" if right else "var(--jp-error-color1, firebrick)"
         verdict_html = f"<span style='color:{colour}'><b>{mark} {verdict}</b></span>"
-        feedback.value = f"{verdict_html} {html.escape(explanation)}"
+        feedback.value = f"{verdict_html} {html.escape(text)}"
 
     return on_click

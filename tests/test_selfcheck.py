@@ -53,14 +53,14 @@ def test_question_has_exactly_one_right_answer_and_an_explanation(language, less
         for option in options:
             if not option["correct"]:
                 assert option.get("why", "").strip(), f"say why {option['text']!r} is wrong"
-                assert check(question, option["text"]) == (
-                    False,
-                    option["why"] + " " + question["explanation"],
-                )
+                # A wrong choice says why it is wrong, never the explanation that
+                # would give the right answer away.
+                assert check(question, option["text"]) == (False, option["why"])
     else:
         assert question["kind"] == "value" and question["accept"]
+        assert question.get("hint", "").strip(), "a wrong value gets a hint"
         assert check(question, "  " + question["accept"][0].upper() + " ")[0]
-        assert not check(question, "something else")[0]
+        assert check(question, "something else") == (False, question["hint"])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -74,7 +74,7 @@ def test_every_lesson_ends_with_its_self_check(language, lesson):
 
 
 def test_quiz_widget_says_right_or_wrong_without_showing_the_answers():
-    widget = quiz("01_rest", "en")
+    widget = quiz("01_rest", "en", seed="test")
     first = widget.children[0]
     _prompt, answer, row = first.children
     button, feedback = row.children
@@ -84,6 +84,55 @@ def test_quiz_widget_says_right_or_wrong_without_showing_the_answers():
     answer.value = "PATCH"
     button.click()
     assert "✗" in feedback.value and "only the fields" in feedback.value
+    assert "whole new version" not in feedback.value
     answer.value = "PUT"
     button.click()
+    assert "✓" in feedback.value and "whole new version" in feedback.value
+
+
+def test_enter_in_a_text_answer_checks_it():
+    widget = quiz("01_rest", "en", seed="test")
+    _prompt, answer, row = widget.children[1].children
+    _button, feedback = row.children
+    answer.value = "201 Created"  # what Enter commits, with continuous_update off
     assert "✓" in feedback.value
+    answer.value = "200"
+    assert "✗" in feedback.value and "201" not in feedback.value
+
+
+@pytest.mark.parametrize(
+    "reply", ["127.0.0.1", "http://127.0.0.1", "http://127.0.0.1:8000/", "LOCALHOST", "«localhost»"]
+)
+def test_an_answer_is_accepted_in_every_form_that_means_the_same(reply):
+    question = questions("en")["00_what_is_an_api"][3]
+    assert check(question, reply)[0]
+
+
+def test_before_it_runs_the_quiz_reads_as_a_sentence_in_the_lessons_language():
+    """JupyterLab shows the text/plain form of a widget output whose kernel has not
+    run it yet: that must be a sentence, not a widget repr like VBox(children=...)."""
+    for language in LANGUAGES:
+        bundle = quiz("01_rest", language)._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+        assert "VBox" not in bundle["text/plain"] and "Shift+Enter" in bundle["text/plain"]
+
+
+def test_options_come_in_each_learners_own_order():
+    orders = {
+        seed: tuple(quiz("03_rpc", "en", seed=seed).children[0].children[1].options)
+        for seed in ("anna", "ben", "chen", "dana", "emil")
+    }
+    assert len(set(orders.values())) > 1
+    assert orders["anna"] == tuple(quiz("03_rpc", "en", seed="anna").children[0].children[1].options)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_right_option_is_not_the_one_that_stands_out_by_length(language):
+    """A learner who always picks the longest option must not pass."""
+    choice = [q for lesson in questions(language).values() for q in lesson if q["kind"] == "choice"]
+    longest_is_right = 0
+    for question in choice:
+        lengths = [len(o["text"]) for o in question["options"]]
+        right = next(len(o["text"]) for o in question["options"] if o["correct"])
+        longest_is_right += right == max(lengths) and lengths.count(right) == 1
+    assert longest_is_right <= len(choice) // 3, (longest_is_right, len(choice))
