@@ -23,7 +23,24 @@ response:
 * ``NOT_FOUND`` -- an unknown city, or no forecast for that date;
 * ``DEADLINE_EXCEEDED`` -- the client's deadline passed (set on the client:
   ``stub.WatchWeather(request, timeout=2)``);
-* ``CANCELLED`` -- the client gave up on the call.
+* ``CANCELLED`` -- the client gave up on the call;
+* ``RESOURCE_EXHAUSTED`` -- a message over 1 MiB, or too many streaming calls
+  open at once (see "A shared room" below).
+
+The details text is in English, or in Russian when the call's metadata
+``accept-language`` prefers Russian (``metadata=[("accept-language", "ru")]``,
+the same header and q-values as HTTP's Accept-Language); ``start(language="ru")``
+makes Russian the default for calls that do not say.
+
+Tools find their way in without the ``.proto``: the server offers server
+reflection (``grpcurl -plaintext 127.0.0.1:PORT list``) and the standard
+health service ``grpc.health.v1.Health`` (``Check`` answers ``SERVING``).
+
+A shared room: a ``WatchWeather`` call holds a worker thread for up to 50 s,
+so at most ``MAX_STREAMS`` streaming calls run at once (one more is refused
+with ``RESOURCE_EXHAUSTED`` at once) and ``UNARY_WORKERS`` further workers are
+always left for the short unary calls.  Threads are made only when needed, so
+a single learner's server stays small.
 
 A client needs the generated classes too; this module makes them from
 ``weather.proto`` when it is imported and exposes them::
@@ -63,15 +80,29 @@ from concurrent import futures
 
 import grpc
 from google.protobuf import text_format
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
 
 from mock_servers import runner, weather
 
 PROTO_FILE = pathlib.Path(__file__).resolve().with_name("weather.proto")
+SERVICE_NAME = "weather.v1.Weather"
 UPDATE_INTERVAL = 0.5  # seconds between two WatchWeather readings
 DEFAULT_COUNT = 10  # readings a WatchWeather call gets when it does not say
 MAX_COUNT = 100
 MAX_MESSAGE_BYTES = 1024 * 1024
-WORKERS = 4  # calls served at the same time; a running WatchWeather holds one
+
+# Limits for a shared room.  Each streaming call holds a worker thread for its
+# whole life; unary calls take milliseconds.  So streams get their own bound
+# and the pool is larger by UNARY_WORKERS, which streams can never take.
+MAX_STREAMS = 64  # streaming calls at once (WatchWeather, reflection)
+UNARY_WORKERS = 8  # the pool has MAX_STREAMS + UNARY_WORKERS threads at most
+MAX_CALLS = 512  # calls running or queued; grpc refuses more with RESOURCE_EXHAUSTED
+MAX_STREAMS_PER_CONNECTION = 100  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
+IDLE_CONNECTION_MS = (
+    10 * 60 * 1000
+)  # an idle connection gets GOAWAY; channels reconnect by themselves
+LANGUAGES = ("en", "ru")
 
 
 # --------------------------------------------------------------------------
@@ -119,20 +150,107 @@ weather_pb2, weather_pb2_grpc = _generate_modules()
 
 
 # --------------------------------------------------------------------------
+# Error texts, in the caller's language
+
+MESSAGES = {
+    "city_required": {
+        "en": "city is required, e.g. 'moscow'",
+        "ru": "не указан город (city), например «moscow»",
+    },
+    "unknown_city": {
+        "en": "unknown city {city!r}; known cities: {known}",
+        "ru": "неизвестный город «{city}»; известные города: {known}",
+    },
+    "bad_date": {
+        "en": "date {date!r} is not in YYYY-MM-DD form, e.g. {example}",
+        "ru": "дата «{date}» не в виде ГГГГ-ММ-ДД (YYYY-MM-DD), например {example}",
+    },
+    "no_forecast": {
+        "en": "no forecast for {city} on {date}; forecasts cover {first} to {last}",
+        "ru": "нет прогноза для {city} на {date}; прогнозы есть с {first} по {last}",
+    },
+    "temperature": {
+        "en": "temperature must be -90 to 60 °C",
+        "ru": "температура (temperature) должна быть от −90 до 60 °C",
+    },
+    "note": {
+        "en": "note must be at most 500 characters",
+        "ru": "заметка (note) должна быть не длиннее 500 символов",
+    },
+    "count": {
+        "en": "count must be 1 to {most}",
+        "ru": "число показаний (count) должно быть от 1 до {most}",
+    },
+    "too_many_streams": {
+        "en": "too many streaming calls at once (at most {most}); try again in a few seconds",
+        "ru": "слишком много потоковых вызовов (streaming calls) сразу (не больше {most}); "
+        "повторите через несколько секунд",
+    },
+    "bug": {
+        "en": "a bug in the weather server; see its log",
+        "ru": "ошибка в самом сервере погоды; подробности в его журнале",
+    },
+}
+
+
+def preferred_language(accept_language: str | None, default: str = "en") -> str:
+    """The language of ``LANGUAGES`` an Accept-Language value prefers, else ``default``.
+
+    The value is read as HTTP's (RFC 9110, section 12.5.4): ``"ru-RU,ru;q=0.9,en;q=0.5"``
+    prefers ``ru``; a tag with ``q=0`` is refused; ``*`` means the default.
+    """
+    best, best_q = default, 0.0
+    for item in (accept_language or "").split(","):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        language = default if primary == "*" else primary
+        if language in LANGUAGES and 0 < q <= 1 and q > best_q:
+            best, best_q = language, q
+    return best
+
+
+def language_of(context, default: str) -> str:
+    """The language a call asks for in its ``accept-language`` metadata."""
+    for key, value in context.invocation_metadata() or ():
+        if key == "accept-language":
+            return preferred_language(value, default)
+    return default
+
+
+# --------------------------------------------------------------------------
 # The service
 
 
 class Failure(Exception):
-    """A call that ends with a gRPC status code other than OK."""
+    """A call that ends with a gRPC status code other than OK.
 
-    def __init__(self, code: grpc.StatusCode, details: str) -> None:
-        super().__init__(details)
+    ``message`` names a text of ``MESSAGES``; ``values`` fill it in.
+    """
+
+    def __init__(self, code: grpc.StatusCode, message: str, **values) -> None:
+        super().__init__(MESSAGES[message]["en"].format(**values))
         self.code = code
-        self.details = details
+        self.message = message
+        self.values = values
+
+    def details(self, language: str) -> str:
+        return MESSAGES[self.message][language].format(**self.values)
 
 
 def describe(request) -> str:
-    """A request as one short line of text, for the log."""
+    """A request as one short line of text, for the log.
+
+    text_format escapes control characters, so a request cannot write escape
+    sequences to the terminal of an instructor who follows the log.
+    """
     text = text_format.MessageToString(request, as_one_line=True, as_utf8=True)
     return text if len(text) <= 70 else text[:67] + "..."
 
@@ -147,11 +265,12 @@ def unary(method):
             response = method(self, request, context)
         except Failure as failure:
             self.log.record(f"{line} → {failure.code.name}")
-            context.abort(failure.code, failure.details)
+            context.abort(failure.code, failure.details(language_of(context, self.language)))
         except Exception as error:
             # A bug: answer INTERNAL instead of letting grpc log a traceback.
             self.log.record(f"{line} → INTERNAL ({type(error).__name__}: {error})")
-            context.abort(grpc.StatusCode.INTERNAL, "a bug in the weather server; see its log")
+            details = MESSAGES["bug"][language_of(context, self.language)]
+            context.abort(grpc.StatusCode.INTERNAL, details)
         self.log.record(f"{line} → OK")
         return response
 
@@ -160,13 +279,13 @@ def unary(method):
 
 def known_city(city_id: str) -> dict:
     if not city_id:
-        raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "city is required, e.g. 'moscow'")
+        raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "city_required")
     try:
         return weather.city(city_id)
     except weather.UnknownCity:
         known = ", ".join(weather.CITIES)
         raise Failure(
-            grpc.StatusCode.NOT_FOUND, f"unknown city {city_id!r}; known cities: {known}"
+            grpc.StatusCode.NOT_FOUND, "unknown_city", city=city_id, known=known
         ) from None
 
 
@@ -175,17 +294,17 @@ def valid_date(date: str) -> str:
         return weather.parse_date(date).isoformat()
     except ValueError:
         raise Failure(
-            grpc.StatusCode.INVALID_ARGUMENT,
-            f"date {date!r} is not in YYYY-MM-DD form, e.g. {weather.DATES[0]}",
+            grpc.StatusCode.INVALID_ARGUMENT, "bad_date", date=date, example=weather.DATES[0]
         ) from None
 
 
 class WeatherService(weather_pb2_grpc.WeatherServicer):
     """The methods of weather.v1.Weather; one instance per server."""
 
-    def __init__(self, log: runner.RequestLog, interval: float) -> None:
+    def __init__(self, log: runner.RequestLog, interval: float, language: str = "en") -> None:
         self.log = log
         self.interval = interval
+        self.language = language
         self._observation_ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -203,8 +322,11 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
         except weather.NoForecast:
             raise Failure(
                 grpc.StatusCode.NOT_FOUND,
-                f"no forecast for {request.city} on {date}; "
-                f"forecasts cover {weather.DATES[0]} to {weather.DATES[-1]}",
+                "no_forecast",
+                city=request.city,
+                date=date,
+                first=weather.DATES[0],
+                last=weather.DATES[-1],
             ) from None
 
     @unary
@@ -218,9 +340,9 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
         known_city(request.city)
         valid_date(request.date)
         if not -90 <= request.temperature <= 60:  # also false for NaN
-            raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "temperature must be -90 to 60 °C")
+            raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "temperature")
         if len(request.note) > 500:
-            raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "note must be at most 500 characters")
+            raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "note")
         with self._lock:
             return weather_pb2.SaveObservationResponse(id=next(self._observation_ids))
 
@@ -230,10 +352,10 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
             known_city(request.city)
             count = request.count or DEFAULT_COUNT
             if count > MAX_COUNT:
-                raise Failure(grpc.StatusCode.INVALID_ARGUMENT, f"count must be 1 to {MAX_COUNT}")
+                raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "count", most=MAX_COUNT)
         except Failure as failure:
             self.log.record(f"{line} → {failure.code.name}")
-            context.abort(failure.code, failure.details)
+            context.abort(failure.code, failure.details(language_of(context, self.language)))
 
         # Set when the call ends for any reason (the client cancels, its
         # deadline passes, the server stops), so the wait below ends at once.
@@ -257,40 +379,136 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
 
 
 # --------------------------------------------------------------------------
+# A bound on streaming calls
+
+
+class StreamLimit(grpc.ServerInterceptor):
+    """Refuse a streaming call with RESOURCE_EXHAUSTED while ``most`` are running.
+
+    A running stream holds a worker thread; the bound keeps the pool's last
+    ``UNARY_WORKERS`` threads free for unary calls.  The health service's Watch
+    is left out: it holds no thread (grpcio-health-checking answers it without
+    blocking).
+    """
+
+    UNBOUNDED = {"/grpc.health.v1.Health/Watch"}
+
+    def __init__(self, most: int, log: runner.RequestLog, language: str) -> None:
+        self.most = most
+        self.log = log
+        self.language = language
+        self._slots = threading.BoundedSemaphore(most)
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or handler_call_details.method in self.UNBOUNDED:
+            return handler
+        if handler.unary_stream is not None:
+            behavior = self._bounded(handler.unary_stream, handler_call_details.method)
+            return grpc.unary_stream_rpc_method_handler(
+                behavior, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.stream_stream is not None:
+            behavior = self._bounded(handler.stream_stream, handler_call_details.method)
+            return grpc.stream_stream_rpc_method_handler(
+                behavior, handler.request_deserializer, handler.response_serializer
+            )
+        return handler
+
+    def _bounded(self, behavior, method: str):
+        def call(request, context):
+            if not self._slots.acquire(blocking=False):
+                self.log.record(f"{method.rsplit('/', 1)[-1]} → RESOURCE_EXHAUSTED (streams)")
+                details = MESSAGES["too_many_streams"][language_of(context, self.language)]
+                context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, details.format(most=self.most))
+            released = threading.Lock()
+
+            def release() -> None:
+                # Called once when the call ends, however it ends.
+                if released.acquire(blocking=False):
+                    self._slots.release()
+
+            if not context.add_callback(release):
+                release()  # the call already ended
+            return behavior(request, context)
+
+        return call
+
+
+# --------------------------------------------------------------------------
 # Starting
 
 
-class Backend(runner.GrpcBackend):
-    """Also ends the worker threads, which a stopped grpc.Server leaves waiting."""
+class Backend:
+    """A started ``grpc.Server``: gRPC runs its own threads, this one only waits.
 
-    def __init__(self, server: grpc.Server, executor: futures.ThreadPoolExecutor) -> None:
-        super().__init__(server)
+    Stopping also ends the worker threads, which a stopped grpc.Server leaves
+    waiting, and tells health watchers NOT_SERVING first.
+    """
+
+    def __init__(
+        self,
+        server: grpc.Server,
+        executor: futures.ThreadPoolExecutor,
+        health_servicer: health.HealthServicer,
+    ) -> None:
+        self.server = server
         self.executor = executor
+        self.health = health_servicer
+
+    def serve_forever(self) -> None:
+        self.server.wait_for_termination()
+
+    def shutdown(self) -> None:
+        self.health.enter_graceful_shutdown()
+        # grace=0 cancels calls in flight; wait() returns once all is closed.
+        self.server.stop(grace=0).wait(runner.STOP_TIMEOUT)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def start(
-    host: str = "127.0.0.1", port: int = 0, *, interval: float = UPDATE_INTERVAL
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    interval: float = UPDATE_INTERVAL,
+    language: str = "en",
 ) -> runner.RunningServer:
     """Start the gRPC weather service; ``.url`` is the target for ``grpc.insecure_channel``.
 
     ``interval`` is the time in seconds between two WatchWeather readings.
+    ``language`` ("en" or "ru") is the language of error details for calls
+    whose ``accept-language`` metadata does not choose one.
     """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
     if port:
         runner.stop_servers_on(host, port)
     log = runner.RequestLog()
-    executor = futures.ThreadPoolExecutor(WORKERS, thread_name_prefix="mock-grpc-worker")
+    executor = futures.ThreadPoolExecutor(
+        MAX_STREAMS + UNARY_WORKERS, thread_name_prefix="mock-grpc-worker"
+    )
     server = grpc.server(
         executor,
+        interceptors=[StreamLimit(MAX_STREAMS, log, language)],
+        maximum_concurrent_rpcs=MAX_CALLS,
         options=[
             # Without this, Linux lets two servers listen on one port.
             ("grpc.so_reuseport", 0),
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
+            ("grpc.max_connection_idle_ms", IDLE_CONNECTION_MS),
         ],
     )
-    weather_pb2_grpc.add_WeatherServicer_to_server(WeatherService(log, interval), server)
+    weather_pb2_grpc.add_WeatherServicer_to_server(WeatherService(log, interval, language), server)
+    health_servicer = health.HealthServicer()
+    for name in ("", SERVICE_NAME):  # "" is the whole server
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
     address = f"{runner.format_host(host)}:{port}"
     try:
         actual_port = server.add_insecure_port(address)
@@ -302,6 +520,5 @@ def start(
         raise OSError(f"cannot listen on {address}")
     server.start()
     url = f"{runner.format_host(host)}:{actual_port}"
-    return runner.run(
-        "grpc", Backend(server, executor), host=host, port=actual_port, url=url, log=log
-    )
+    backend = Backend(server, executor, health_servicer)
+    return runner.run("grpc", backend, host=host, port=actual_port, url=url, log=log)

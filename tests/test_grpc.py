@@ -262,6 +262,175 @@ def test_stop_ends_a_running_stream_fast():
 
 
 # --------------------------------------------------------------------------
+# Error details in the caller's language
+
+
+RU = (("accept-language", "ru-RU,ru;q=0.9,en;q=0.8"),)
+
+
+@pytest.mark.parametrize(
+    ("header", "default", "expected"),
+    [
+        ("ru", "en", "ru"),
+        ("ru-RU,ru;q=0.9,en;q=0.8", "en", "ru"),
+        ("en-US,en;q=0.9,ru;q=0.8", "ru", "en"),
+        ("de, ru;q=0.5", "en", "ru"),
+        ("de", "ru", "ru"),
+        ("ru;q=0", "en", "en"),
+        ("*", "ru", "ru"),
+        ("ru;q=nonsense, en;q=0.1", "ru", "en"),
+        ("", "en", "en"),
+        (None, "ru", "ru"),
+    ],
+)
+def test_accept_language_is_read_as_in_http(header, default, expected):
+    assert weather_grpc.preferred_language(header, default) == expected
+
+
+def test_details_are_russian_when_the_metadata_prefers_russian(stub):
+    error = status_of(lambda: stub.GetWeek(pb.GetWeekRequest(city="atlantis"), metadata=RU))
+    assert error.code() == NOT_FOUND
+    assert error.details().startswith("неизвестный город «atlantis»; известные города: moscow")
+    stream = stub.WatchWeather(pb.WatchWeatherRequest(city="moscow", count=101), metadata=RU)
+    error = status_of(lambda: list(stream))
+    assert "число показаний (count) должно быть от 1 до 100" in error.details()
+
+
+def test_every_message_has_both_languages_and_the_same_values():
+    import string
+
+    for name, texts in weather_grpc.MESSAGES.items():
+        assert set(texts) == set(weather_grpc.LANGUAGES), name
+        fields = [
+            {field for _, field, _, _ in string.Formatter().parse(text) if field}
+            for text in texts.values()
+        ]
+        assert fields[0] == fields[1], name
+        assert not any("a" <= ch <= "z" for ch in texts["ru"].split("(")[0][:3]), name
+
+
+def test_start_language_sets_the_default_and_metadata_still_wins():
+    with weather_grpc.start(language="ru") as running, grpc.insecure_channel(running.url) as ch:
+        stub = services.WeatherStub(ch)
+        request = pb.GetForecastRequest(city="moscow", date="tomorrow")
+        assert "не в виде ГГГГ-ММ-ДД" in status_of(lambda: stub.GetForecast(request)).details()
+        english = (("accept-language", "en"),)
+        details = status_of(lambda: stub.GetForecast(request, metadata=english)).details()
+        assert details == "date 'tomorrow' is not in YYYY-MM-DD form, e.g. 2026-06-01"
+
+
+def test_an_unknown_language_is_refused_at_start():
+    with pytest.raises(ValueError, match="language"):
+        weather_grpc.start(language="de")
+
+
+# --------------------------------------------------------------------------
+# Tools that know nothing of weather.proto: reflection and health
+
+
+def test_reflection_lists_the_services_to_an_independent_client(server):
+    from google.protobuf import descriptor_pool
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+        ProtoReflectionDescriptorDatabase,
+    )
+
+    with grpc.insecure_channel(server.url) as channel:
+        database = ProtoReflectionDescriptorDatabase(channel)
+        assert set(database.get_services()) == {
+            "weather.v1.Weather",
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1alpha.ServerReflection",
+        }
+        # A fresh pool, not the one this process generated: the server's own
+        # description is enough to know the methods and their fields.
+        pool = descriptor_pool.DescriptorPool(database)
+        service = pool.FindServiceByName("weather.v1.Weather")
+        assert set(service.methods_by_name) == set(
+            pb.DESCRIPTOR.services_by_name["Weather"].methods_by_name
+        )
+        forecast = pool.FindMessageTypeByName("weather.v1.Forecast")
+        assert [field.name for field in forecast.fields] == FORECAST_FIELDS
+
+
+def test_the_standard_health_service_answers_serving(server):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(server.url) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        for name in ("", "weather.v1.Weather"):
+            reply = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        error = status_of(
+            lambda: health.Check(health_pb2.HealthCheckRequest(service="weather.v2.Nope"))
+        )
+        assert error.code() == NOT_FOUND
+        watch = health.Watch(health_pb2.HealthCheckRequest(service=""))
+        assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
+        watch.cancel()
+
+
+# --------------------------------------------------------------------------
+# A shared room: streams cannot starve unary calls
+
+
+def first_reading_when_a_slot_is_free(stub, request):
+    """Open a stream, again while refused for lack of a slot (a slot is given
+    back when the server has finished the call, just after the client knows)."""
+    opened = []
+
+    def attempt() -> bool:
+        stream = stub.WatchWeather(request)
+        try:
+            opened.append((stream, next(stream)))
+            return True
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            return False
+
+    assert wait_for(attempt)
+    return opened[-1]
+
+
+def test_streams_beyond_the_bound_are_refused_and_unary_calls_still_answer(monkeypatch):
+    monkeypatch.setattr(weather_grpc, "MAX_STREAMS", 2)
+    monkeypatch.setattr(weather_grpc, "UNARY_WORKERS", 1)
+    with weather_grpc.start(interval=5) as slow, grpc.insecure_channel(slow.url) as channel:
+        stub = services.WeatherStub(channel)
+        long_request = pb.WatchWeatherRequest(city="moscow", count=100)
+        streams = [stub.WatchWeather(long_request) for _ in range(2)]
+        assert [next(stream).sequence for stream in streams] == [1, 1]
+        third = stub.WatchWeather(long_request, metadata=RU)
+        error = status_of(lambda: next(third))
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "не больше 2" in error.details()
+        assert "WatchWeather → RESOURCE_EXHAUSTED (streams)" in slow.log.lines
+        # The two streams hold two workers; the third worker answers unary calls.
+        for _ in range(5):
+            assert stub.ListCities(pb.ListCitiesRequest(), timeout=5).cities
+        # A stream that ends gives its place back.
+        streams[0].cancel()
+        again, reading = first_reading_when_a_slot_is_free(stub, long_request)
+        assert reading.sequence == 1
+        for stream in (streams[1], again):
+            stream.cancel()
+
+
+def test_finished_and_failed_streams_give_their_slot_back(monkeypatch):
+    monkeypatch.setattr(weather_grpc, "MAX_STREAMS", 1)
+    with weather_grpc.start(interval=INTERVAL) as running:
+        with grpc.insecure_channel(running.url) as channel:
+            stub = services.WeatherStub(channel)
+            one = pb.WatchWeatherRequest(city="moscow", count=1)
+            for _ in range(5):
+                stream, reading = first_reading_when_a_slot_is_free(stub, one)
+                assert reading.sequence == 1 and list(stream) == []
+                assert wait_for(lambda: "→ OK after 1 of 1" in repr(running.log))
+                running.log.clear()
+                error = status_of(lambda: list(stub.WatchWeather(pb.WatchWeatherRequest())))
+                assert error.code() in (INVALID, grpc.StatusCode.RESOURCE_EXHAUSTED)
+
+
+# --------------------------------------------------------------------------
 # Starting and stopping
 
 
