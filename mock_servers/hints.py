@@ -1,0 +1,212 @@
+"""Errors that teach: a short note in the lesson's language above the mistakes learners really make.
+
+Loaded into every kernel of the course as an IPython extension (the course's kernel spec starts
+IPython with ``--ext=mock_servers.hints``; ``python -m mock_servers.hints`` installs that spec
+into the current environment, and ``make lab`` runs it).  Three mistakes get a note:
+
+- a name that an earlier cell of this notebook defines is missing, as after a kernel restart:
+  which cell defines it, and *Run → Run All Above*;
+- a request to a course server on this machine that is no longer there (the lesson stopped it,
+  or the kernel restarted): run the cell that starts it again;
+- a WebSocket that the server has closed: why, and how to connect again.
+
+The note comes *above* the ordinary traceback, which is never hidden: an error of the learner's
+own code must stay in full view.  Anything else is shown exactly as IPython shows it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+NOTES = {
+    "en": {
+        "name": "“{name}” is defined in an earlier cell of this lesson (cell {cell}), which has not "
+        "run since the kernel started. Run the cells above again: Run → Run All Above.",
+        "stopped": "Nothing answers at {address}: the course server there has been stopped (the "
+        "lesson stops its servers at the end, and a kernel restart stops them too). Run the cell "
+        "that starts it again{where}, then this cell.",
+        "closed": "The server has closed this WebSocket connection (it was stopped, or it closes "
+        "connections that stay silent too long). Connect again: run the cell that opens the "
+        "connection{where}, then this cell.",
+        "where": " (cell {cell})",
+    },
+    "ru": {
+        "name": "«{name}» определяется в одной из предыдущих ячеек урока (ячейка {cell}), а она не "
+        "запускалась после старта ядра. Запустите ячейки выше ещё раз: Run → Run All Above "
+        "(«Выполнить все ячейки выше»).",
+        "stopped": "По адресу {address} никто не отвечает: учебный сервер там уже остановлен (урок "
+        "останавливает свои серверы в конце, а перезапуск ядра — тоже). Запустите снова ячейку, "
+        "которая его запускает{where}, а потом эту.",
+        "closed": "Сервер закрыл это соединение WebSocket (его остановили, или он закрывает "
+        "соединения, которые слишком долго молчат). Подключитесь заново: запустите ячейку, "
+        "которая открывает соединение{where}, а потом эту.",
+        "where": " (ячейка {cell})",
+    },
+}
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def notebook_path() -> Path | None:
+    """The notebook this kernel serves, as Jupyter tells the kernel (JPY_SESSION_NAME)."""
+    name = os.environ.get("JPY_SESSION_NAME")
+    return Path(name) if name and name.endswith(".ipynb") and Path(name).is_file() else None
+
+
+def language(path: Path | None) -> str:
+    """The lesson's language: its folder (notebooks/ru/...) or its name (..._ru.ipynb)."""
+    if path is not None:
+        if "ru" in path.parts[:-1] or path.stem.endswith("_ru"):
+            return "ru"
+    return "en"
+
+
+def code_cells(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [
+        "".join(c.get("source", ""))
+        for c in notebook.get("cells", [])
+        if c.get("cell_type") == "code"
+    ]
+
+
+def defined_names(source: str) -> set[str]:
+    """The global names a cell binds: assignments, imports, def and class."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        else:
+            for child in ast.walk(node):
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                    names.add(child.id)
+    return names
+
+
+def first_cell_defining(name: str, cells: list[str]) -> int | None:
+    """The 1-based number (among code cells) of the first cell that binds ``name``."""
+    for number, source in enumerate(cells, start=1):
+        if name in defined_names(source):
+            return number
+    return None
+
+
+def first_cell_matching(pattern: str, cells: list[str]) -> int | None:
+    for number, source in enumerate(cells, start=1):
+        if re.search(pattern, source):
+            return number
+    return None
+
+
+def _chain(error: BaseException):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def note_for(error: BaseException, cells: list[str], lang: str) -> str | None:
+    """The note for this error, or None when it is none of the mistakes above."""
+    text = NOTES[lang]
+    if isinstance(error, NameError) and getattr(error, "name", None):
+        cell = first_cell_defining(error.name, cells)
+        return text["name"].format(name=error.name, cell=cell) if cell else None
+    if _is_websocket_closed(error):
+        cell = first_cell_matching(r"create_connection\(|WebSocketApp\(", cells)
+        where = text["where"].format(cell=cell) if cell else ""
+        return text["closed"].format(where=where)
+    address = _refused_local_address(error)
+    if address:
+        cell = first_cell_matching(r"\.start\(", cells)
+        where = text["where"].format(cell=cell) if cell else ""
+        return text["stopped"].format(address=address, where=where)
+    return None
+
+
+def _is_websocket_closed(error: BaseException) -> bool:
+    for link in _chain(error):
+        name = type(link).__name__
+        module = type(link).__module__ or ""
+        if name == "WebSocketConnectionClosedException" or (
+            module.startswith("websocket") and isinstance(link, BrokenPipeError | ConnectionError)
+        ):
+            return True
+    return False
+
+
+def _refused_local_address(error: BaseException) -> str | None:
+    """host:port of a refused connection to this machine, found in the error chain."""
+    refused = any(isinstance(link, ConnectionRefusedError) for link in _chain(error))
+    words = " ".join(str(link) for link in _chain(error))
+    if not refused and "Connection refused" not in words and "Errno 111" not in words:
+        return None
+    match = re.search(r"host='([^']+)', port=(\d+)", words) or re.search(
+        r"\b(127\.0\.0\.1|localhost|\[::1\]):(\d+)", words
+    )
+    if match and match.group(1) in LOCAL_HOSTS:
+        return f"{match.group(1)}:{match.group(2)}"
+    return None
+
+
+def _handler(shell, etype, value, tb, tb_offset=None):
+    try:
+        path = notebook_path()
+        note = note_for(value, code_cells(path), language(path))
+    except Exception:  # a hint must never be the cause of a second error
+        note = None
+    if note:
+        print(f"→ {note}\n", file=sys.stderr)
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def load_ipython_extension(shell) -> None:
+    """IPython calls this for ``--ext=mock_servers.hints`` or ``%load_ext mock_servers.hints``."""
+    caught = (NameError, ConnectionError, OSError)
+    try:
+        import requests
+
+        caught = caught + (requests.exceptions.ConnectionError,)
+    except ImportError:
+        pass
+    shell.set_custom_exc(caught, _handler)
+
+
+def install_kernel_spec(prefix: str = sys.prefix) -> Path:
+    """Make this environment's Python kernel load the hints (the spec notebooks ask for, python3)."""
+    folder = Path(prefix) / "share" / "jupyter" / "kernels" / "python3"
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [
+            "python",  # jupyter_client starts the Python it runs in, this environment's
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            "--ext=mock_servers.hints",
+        ],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "metadata": {"debugger": True},
+    }
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    return folder
+
+
+if __name__ == "__main__":
+    print(f"Kernel spec with the course's hints: {install_kernel_spec()}")

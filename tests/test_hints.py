@@ -1,0 +1,92 @@
+"""Errors that teach, in a real kernel: the note above the traceback, in the lesson's language."""
+
+from __future__ import annotations
+
+import json
+import queue
+
+import pytest
+
+pytest.importorskip("jupyter_client")
+from jupyter_client.manager import start_new_kernel  # noqa: E402
+
+from mock_servers import hints  # noqa: E402
+
+LESSON = {
+    "cells": [
+        {"cell_type": "code", "source": "import requests\n\nfrom mock_servers import rest"},
+        {"cell_type": "code", "source": "server = rest.start()\nbase = server.url"},
+        {"cell_type": "code", "source": "requests.get(base, timeout=5)"},
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def run(client, code: str) -> str:
+    """Everything the cell printed to stderr and its error, as one text."""
+    msg_id = client.execute(code)
+    text = []
+    while True:
+        try:
+            message = client.get_iopub_msg(timeout=30)
+        except queue.Empty:
+            break
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "stream":
+            text.append(content["text"])
+        elif kind == "error":
+            text.append("\n".join(content["traceback"]))
+        elif kind == "status" and content["execution_state"] == "idle":
+            break
+    return "".join(text)
+
+
+@pytest.fixture(params=["ru", "en"])
+def kernel(request, tmp_path):
+    folder = tmp_path / "notebooks" / request.param
+    folder.mkdir(parents=True)
+    lesson = folder / "01_rest.ipynb"
+    lesson.write_text(json.dumps(LESSON), encoding="utf-8")
+    manager, client = start_new_kernel(
+        extra_arguments=["--ext=mock_servers.hints"], env={"JPY_SESSION_NAME": str(lesson)}
+    )
+    yield request.param, client
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+@pytest.mark.timeout(90)
+def test_a_name_lost_in_a_restart_says_which_cells_to_run(kernel):
+    language, client = kernel
+    shown = run(client, "requests.get(base, timeout=5)")
+    assert "NameError" in shown  # the ordinary traceback stays
+    assert "Run All Above" in shown and "1" in shown
+    assert ("ячейк" in shown) == (language == "ru")
+
+
+@pytest.mark.timeout(90)
+def test_a_request_to_a_stopped_server_says_to_start_it_again(kernel):
+    language, client = kernel
+    run(client, "import requests\nfrom mock_servers import rest\nserver = rest.start()")
+    run(client, "base = server.url\nserver.stop()")
+    shown = run(client, "requests.get(base, timeout=5)")
+    assert "ConnectionError" in shown
+    assert ("(ячейка 2)" if language == "ru" else "(cell 2)") in shown
+
+
+@pytest.mark.timeout(90)
+def test_the_learners_own_mistake_gets_no_note(kernel):
+    _language, client = kernel
+    shown = run(client, "undefined_by_any_cell + 1")
+    assert "NameError" in shown and "→" not in shown
+
+
+def test_the_note_names_the_cell_that_binds_the_name():
+    cells = ["import requests", "x = 1\nfor day in range(3):\n    pass", "def f():\n    y = 2"]
+    assert hints.first_cell_defining("requests", cells) == 1
+    assert hints.first_cell_defining("day", cells) == 2
+    assert hints.first_cell_defining("y", cells) is None  # local to f, not a global of the lesson
