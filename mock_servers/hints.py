@@ -25,8 +25,8 @@ from pathlib import Path
 
 NOTES = {
     "en": {
-        "name": "“{name}” is defined in an earlier cell of this lesson (cell {cell}), which has not "
-        "run since the kernel started. Run the cells above again: Run → Run All Above.",
+        "name": "“{name}” is defined in an earlier cell of this lesson (cell {cell}), which has "
+        "not run since the kernel started. Run the cells above again: Run → Run All Above.",
         "stopped": "Nothing answers at {address}: the course server there has been stopped (the "
         "lesson stops its servers at the end, and a kernel restart stops them too). Run the cell "
         "that starts it again{where}, then this cell.",
@@ -188,7 +188,7 @@ def load_ipython_extension(shell) -> None:
 
 
 def install_kernel_spec(prefix: str = sys.prefix) -> Path:
-    """Make this environment's Python kernel load the hints (the spec notebooks ask for, python3)."""
+    """Make this environment's Python kernel (python3, the spec notebooks ask for) load the hints."""
     folder = Path(prefix) / "share" / "jupyter" / "kernels" / "python3"
     folder.mkdir(parents=True, exist_ok=True)
     spec = {
