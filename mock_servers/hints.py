@@ -188,7 +188,7 @@ def load_ipython_extension(shell) -> None:
 
 
 def install_kernel_spec(prefix: str = sys.prefix) -> Path:
-    """Make this environment's Python kernel (python3, the spec notebooks ask for) load the hints."""
+    """Make the python3 kernel of this environment (the one notebooks ask for) load the hints."""
     folder = Path(prefix) / "share" / "jupyter" / "kernels" / "python3"
     folder.mkdir(parents=True, exist_ok=True)
     spec = {
