@@ -17,19 +17,25 @@ A backend has three methods::
     serve_forever()  # runs in the server thread until shutdown() is called
     shutdown()       # called from another thread; makes serve_forever() return
     close()          # called after serve_forever() returned; frees everything
+
+This module knows no protocol.  The backends live beside their styles:
+:mod:`mock_servers.socket_server` (socketserver-based servers),
+:mod:`mock_servers.http_server` (WSGI applications over HTTP/1.1),
+:mod:`mock_servers.websocket_backend` and :mod:`mock_servers.grpc`.
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
-import http
-import selectors
+import importlib
 import socket
-import socketserver
 import threading
+import unicodedata
 from collections.abc import Callable
 from typing import Protocol
+
+from mock_servers import limits
 
 STOP_TIMEOUT = 2.0  # seconds; a stop that takes longer than this is a bug
 
@@ -75,6 +81,20 @@ def format_host(host: str) -> str:
 # Request log
 
 
+def printable(text: str, limit: int = limits.LOG_LINE_CHARS) -> str:
+    """``text`` safe to print on a terminal: control characters (escape
+    sequences, carriage returns, bidirectional overrides) written as Python
+    escapes (\\x1b, \\u202e), and at most ``limit`` characters.
+
+    Request lines come from clients; printed raw, an ESC sequence in a URL
+    could rewrite the teacher's projected terminal.
+    """
+    shown = "".join(
+        ascii(char)[1:-1] if unicodedata.category(char).startswith("C") else char for char in text
+    )
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 class RequestLog:
     """The last requests a server handled, one short line each.
 
@@ -89,6 +109,7 @@ class RequestLog:
         self.echo: Callable[[str], None] | None = None
 
     def record(self, line: str) -> None:
+        line = printable(line)
         with self._lock:
             self._lines.append(line)
         if self.echo is not None:
@@ -114,151 +135,6 @@ class RequestLog:
 
     def __repr__(self) -> str:
         return "\n".join(self.lines)
-
-
-# --------------------------------------------------------------------------
-# Backends for socketserver-based servers (werkzeug's WSGI server, xmlrpc)
-
-
-class ConnectionTrackingMixin:
-    """A socketserver mix-in: one daemon thread per connection, all tracked.
-
-    ``socketserver.ThreadingMixIn`` does not remember daemon threads and has
-    no way to close keep-alive connections, so a stopped server could leave
-    threads waiting on idle clients.  This mix-in closes every open connection
-    and then waits for every connection thread to have really ended.
-    """
-
-    def __init__(self, *args, **kwargs):
-        self._open_sockets: set[socket.socket] = set()
-        self._threads: set[threading.Thread] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(*args, **kwargs)
-
-    def process_request(self, request, client_address):
-        thread = threading.Thread(
-            target=self.process_request_thread,
-            args=(request, client_address),
-            name=f"{threading.current_thread().name}-connection",
-            daemon=True,
-        )
-        with self._connections_lock:
-            # A thread is forgotten only once it has ended, never by itself,
-            # so close_connections() can join one that is still finishing.
-            self._threads = {t for t in self._threads if t.is_alive()}
-            self._threads.add(thread)
-            self._open_sockets.add(request)
-        thread.start()
-
-    def process_request_thread(self, request, client_address):
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            pass  # a client that hangs up mid-request is not the server's problem
-        finally:
-            self.shutdown_request(request)
-
-    def shutdown_request(self, request):
-        with self._connections_lock:
-            self._open_sockets.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self, timeout: float) -> None:
-        with self._connections_lock:
-            sockets, threads = list(self._open_sockets), list(self._threads)
-        for request in sockets:
-            try:
-                request.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        for thread in threads:
-            thread.join(timeout)
-
-    def handle_error(self, request, client_address):
-        pass  # never print a traceback from a server thread
-
-
-class SocketServerBackend:
-    """Serve a ``socketserver`` server without its polling loop.
-
-    ``serve_forever(poll_interval=0.5)`` only notices a shutdown when its poll
-    times out, so a stop would take up to half a second.  This loop waits on
-    the listening socket *and* a wake-up socket, so a stop is immediate.
-    """
-
-    def __init__(self, server: socketserver.BaseServer) -> None:
-        self.server = server
-        self._wake_reader, self._wake_writer = socket.socketpair()
-        self._stopping = threading.Event()
-
-    def serve_forever(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.server.socket, selectors.EVENT_READ)
-            selector.register(self._wake_reader, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                for key, _events in selector.select():
-                    if key.fileobj is self.server.socket and not self._stopping.is_set():
-                        self.server._handle_request_noblock()
-
-    def shutdown(self) -> None:
-        self._stopping.set()
-        try:
-            self._wake_writer.send(b"x")
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.server.server_close()
-        if isinstance(self.server, ConnectionTrackingMixin):
-            self.server.close_connections(timeout=STOP_TIMEOUT)
-        self._wake_reader.close()
-        self._wake_writer.close()
-
-
-def reason_phrase(status: int) -> str:
-    """The reason phrase of an HTTP status, as RFC 9110 names it.
-
-    Python's own table renamed some phrases in 3.13 (413, 422); a fixed answer
-    keeps a lesson's output the same on every Python.
-    """
-    renamed = {413: "Content Too Large", 422: "Unprocessable Content"}
-    try:
-        return renamed.get(status) or http.HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def wsgi_backend(app, sock: socket.socket, log: RequestLog | None = None) -> SocketServerBackend:
-    """A backend serving a WSGI application (Flask, werkzeug) on ``sock``."""
-    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
-
-    class QuietHandler(WSGIRequestHandler):
-        # werkzeug logs every request to stderr; the RequestLog replaces that.
-        def log(self, type, message, *args):
-            pass
-
-        def log_request(self, code="-", size="-"):
-            if log is not None:
-                target = self.path
-                log.record(f"{self.command} {target} → {code}")
-
-        def send_response(self, code, message=None):
-            # werkzeug passes its own upper-case phrases ("NOT FOUND").
-            super().send_response(code, reason_phrase(code))
-
-        def version_string(self) -> str:
-            # A fixed name, so a stored lesson output is the same on every
-            # Python and werkzeug version.
-            return "WeatherMock/1.0"
-
-    class Server(ConnectionTrackingMixin, BaseWSGIServer):
-        multithread = True  # werkzeug then speaks HTTP/1.1 with keep-alive
-
-    host, port = sock.getsockname()[:2]
-    # werkzeug duplicates the descriptor we pass; it owns the copy from now on.
-    server = Server(host, port, app, handler=QuietHandler, fd=sock.fileno())
-    sock.close()
-    return SocketServerBackend(server)
 
 
 # --------------------------------------------------------------------------
@@ -427,46 +303,37 @@ atexit.register(stop_all)
 
 
 # --------------------------------------------------------------------------
-# Backends for servers that run their own accept loop
-
-
-class WebSocketBackend:
-    """A ``websockets.sync.server.Server``.  From websockets 17 on, its
-    shutdown() also closes open connections (code 1001) and joins their
-    threads; ``mock_servers.websocket_server`` extends this for older versions."""
-
-    def __init__(self, server) -> None:
-        self.server = server
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
-    def shutdown(self) -> None:
-        self.server.shutdown()
-
-    def close(self) -> None:
-        pass
-
-
-class GrpcBackend:
-    """A started ``grpc.Server``; gRPC runs its own threads, this one only waits."""
-
-    def __init__(self, server) -> None:
-        self.server = server
-
-    def serve_forever(self) -> None:
-        self.server.wait_for_termination()
-
-    def shutdown(self) -> None:
-        # grace=0 cancels calls in flight; wait() returns once all is closed.
-        self.server.stop(grace=0).wait(STOP_TIMEOUT)
-
-    def close(self) -> None:
-        pass
-
-
-# --------------------------------------------------------------------------
 # Starting: what every style module's start() does
+
+
+def address(host: str, port: int, *, scheme: str = "http", path: str = "") -> str:
+    """The URL of a server (``host:port`` alone when there is no scheme, as gRPC has)."""
+    netloc = f"{format_host(host)}:{port}"
+    return f"{scheme}://{netloc}{path}" if scheme else f"{netloc}{path}"
+
+
+def start(
+    style: str,
+    host: str,
+    port: int,
+    bind: Callable[[str, int, RequestLog], tuple[Backend, int]],
+    *,
+    scheme: str = "http",
+    path: str = "",
+) -> RunningServer:
+    """Start a server that listens by itself (gRPC binds its own port).
+
+    ``bind(host, port, log)`` builds the backend, listening on (host, port),
+    and returns it with the port it got.  An explicit port held by a server of
+    this process (a re-run cell, say) is freed first, so asking twice for port
+    8000 never fails with "address in use".
+    """
+    if port:
+        stop_servers_on(host, port)
+    log = RequestLog()
+    backend, actual_port = bind(host, port, log)
+    url = address(host, actual_port, scheme=scheme, path=path)
+    return run(style, backend, host=host, port=actual_port, url=url, log=log)
 
 
 def start_on_socket(
@@ -478,27 +345,33 @@ def start_on_socket(
     scheme: str = "http",
     path: str = "",
 ) -> RunningServer:
-    """Listen on (host, port), build the style's backend on that socket, run it.
+    """Listen on (host, port), build the style's backend on that socket, run it."""
 
-    An explicit port held by a server of this process (a re-run cell, say) is
-    freed first, so asking twice for port 8000 never fails with "address in use".
-    """
-    if port:
-        stop_servers_on(host, port)
-    sock = listen(host, port)
-    actual_port = sock.getsockname()[1]
-    log = RequestLog()
-    try:
-        backend = make_backend(sock, log)
-    except BaseException:
-        sock.close()
-        raise
-    url = f"{scheme}://{format_host(host)}:{actual_port}{path}"
-    return run(style, backend, host=host, port=actual_port, url=url, log=log)
+    def bind(host: str, port: int, log: RequestLog) -> tuple[Backend, int]:
+        sock = listen(host, port)
+        actual_port = sock.getsockname()[1]  # the backend may close its copy
+        try:
+            return make_backend(sock, log), actual_port
+        except BaseException:
+            sock.close()
+            raise
+
+    return start(style, host, port, bind, scheme=scheme, path=path)
 
 
-def start_wsgi(style: str, app, host: str, port: int, *, path: str = "") -> RunningServer:
-    """Start a WSGI application (Flask, werkzeug) as a mock server."""
-    return start_on_socket(
-        style, host, port, lambda sock, log: wsgi_backend(app, sock, log), path=path
-    )
+# Where the adapters that lived here before went; code written against the old
+# names (runner.wsgi_backend, ...) keeps working.
+_MOVED = {
+    "ConnectionTrackingMixin": "mock_servers.socket_server",
+    "SocketServerBackend": "mock_servers.socket_server",
+    "reason_phrase": "mock_servers.http_server",
+    "wsgi_backend": "mock_servers.http_server",
+    "start_wsgi": "mock_servers.http_server",
+    "WebSocketBackend": "mock_servers.websocket_backend",
+}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

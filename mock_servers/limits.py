@@ -1,0 +1,91 @@
+"""Every bound a shared room needs, in one place, with the reason for each value.
+
+A learner alone on 127.0.0.1 never comes near these limits; they matter when a
+teacher runs one server for the room (``python -m mock_servers STYLE --host
+0.0.0.0``) and 30 laptops, a stuck notebook or a misbehaving client share it.
+Change a value here and every server that uses it follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Open connections one server keeps at once.  A room of 30 learners needs about
+# 5 each (a requests session, zeep, a tap, a retried cell): 150.  400 leaves room
+# for reconnect storms while keeping one thread per connection affordable (each
+# idle thread holds tens of kilobytes) and well under the usual limit of 1024
+# open files per process.  Beyond it a new connection is refused at once, with
+# the protocol's own answer (HTTP 503 and Retry-After), instead of waiting in
+# the listen queue until the client gives up.
+MAX_CONNECTIONS = 400
+
+# Seconds a refused client is told to wait before trying again (Retry-After).
+RETRY_AFTER = 5
+
+# Seconds a kept-alive connection may stay silent between two requests before
+# the server closes it (nginx's keepalive_timeout is 75 s, Apache's 5 s).  A
+# learner's client notices a closed idle connection and opens a new one
+# without an error (requests and urllib3 do), so this never shows in a lesson;
+# it only frees the threads of laptops that went to sleep.
+IDLE_TIMEOUT = 60.0
+
+# Seconds from a request's first byte to its last (request line, headers and
+# body).  A slow-loris client that trickles a byte at a time is dropped after
+# this, while the others go on being served.  Apache's mod_reqtimeout allows
+# 20 s for the headers; a person typing a request into telnet or nc in front of
+# the room needs about as much.
+REQUEST_TIMEOUT = 20.0
+
+# Seconds a client may take to read an answer it asked for; a client that
+# never reads would otherwise hold its thread forever.
+WRITE_TIMEOUT = REQUEST_TIMEOUT
+
+# A request body left unread by the application (a 404 on a POST, say) is read
+# and discarded up to this many bytes to keep the connection alive; a larger
+# one closes the connection instead (Connection: close).
+DISCARD_BODY_BYTES = 64 * 1024
+
+# Characters of one request-log line; a longer line (a 60 KB URL) is cut, so
+# the teacher's projected terminal stays readable.
+LOG_LINE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """The connection limits of one server; tests shrink them to see them act."""
+
+    max_connections: int = MAX_CONNECTIONS
+    retry_after: int = RETRY_AFTER
+    idle_timeout: float = IDLE_TIMEOUT
+    request_timeout: float = REQUEST_TIMEOUT
+    write_timeout: float = WRITE_TIMEOUT
+
+
+DEFAULT = ConnectionLimits()
+
+
+_active = [DEFAULT]
+
+
+def active() -> ConnectionLimits:
+    """The limits a server started now gets."""
+    return _active[0]
+
+
+class overridden:
+    """Start servers with other limits inside a ``with`` block (for tests)::
+
+    with limits.overridden(max_connections=2):
+        server = rest.start()
+    """
+
+    def __init__(self, **changes) -> None:
+        self._limits = ConnectionLimits(**{**DEFAULT.__dict__, **changes})
+
+    def __enter__(self) -> ConnectionLimits:
+        self._previous = _active[0]
+        _active[0] = self._limits
+        return self._limits
+
+    def __exit__(self, *exc_info) -> None:
+        _active[0] = self._previous
