@@ -81,32 +81,45 @@ def test_progress_is_reported_after_each_style_and_question(comparison):
 
 @pytest.mark.parametrize("style", compare.STYLES)
 def test_messages_and_round_trips_follow_from_the_style(comparison, style):
-    for question in ("forecast", "week"):
+    for question in compare.QUESTIONS:
         record = comparison[style, question].wire
         assert (record.messages, record.round_trips) == (2, 1), question
         assert len(comparison[style, question].times) == comparison.repeat
-    record = comparison[style, "changes"].wire
-    expected = {
-        "grpc": (1 + compare.CHANGES, 1),  # one request, a stream of answers
-        "websocket": (2 + compare.CHANGES + 2, 2),  # subscribe, reply, pushes, unsubscribe, reply
-    }.get(style, (2 * compare.CHANGES, compare.CHANGES))  # polling: ask, answer, ask, answer...
-    assert (record.messages, record.round_trips) == expected
-    assert record.bytes_sent > 0 and record.bytes_received > record.payload_received
+        assert record.bytes_sent > 0 and record.bytes_received > record.payload_received
+
+
+def test_the_default_repeat_gives_a_median_of_many_calls():
+    assert compare.REPEAT >= 30 and compare.REPEAT % 2 == 1  # odd: the median is one call
+
+
+@pytest.mark.parametrize("style", compare.STYLES)
+def test_connections_opened_are_counted(comparison, style):
+    """A client keeps its connection; a server that closes it makes each call open one."""
+    for question in compare.QUESTIONS:
+        result = comparison[style, question]
+        closes = result.wire.response_headers.get("Connection", "").lower() == "close"
+        if style in ("grpc", "websocket", "xmlrpc"):
+            assert result.opened == 0, question
+        else:
+            assert result.opened == (1 if closes else 0), question
+        assert result.projected(0.05) == pytest.approx(
+            result.median + 0.05 * (result.wire.round_trips + result.opened)
+        )
+
+
+def test_formatting_counts_only_layout(comparison):
+    for question in compare.QUESTIONS:
+        assert comparison["grpc", question].formatting == 0  # binary
+        assert comparison["websocket", question].formatting == 0  # json.dumps's own output
+        for style in compare.STYLES:
+            result = comparison[style, question]
+            assert 0 <= result.formatting < result.payload
 
 
 def test_the_answers_measured_are_the_right_answers(comparison):
     for style in compare.STYLES:
         assert comparison[style, "forecast"].wire.result == FORECAST
         assert len(comparison[style, "week"].wire.result) == weather.DAYS
-
-
-def test_rest_polls_with_etags_so_unchanged_answers_have_no_body(comparison):
-    once = comparison["rest", "forecast"]
-    polled = comparison["rest", "changes"]
-    assert polled.payload == once.payload  # only the first look had a body
-    assert comparison["soap", "changes"].payload == 3 * comparison["soap", "forecast"].payload
-    statuses = [p.summary for p in polled.wire.application if p.summary.startswith("HTTP/")]
-    assert statuses == ["HTTP/1.1 200 OK"] + ["HTTP/1.1 304 Not Modified"] * 2
 
 
 def test_byte_counts_are_the_same_every_run(servers, comparison):
@@ -132,17 +145,18 @@ def test_setup_costs(comparison):
     assert comparison.setup["websocket"].messages == 2  # the upgrade request and its 101
     assert "connection preface" in [part.summary for part in comparison.setup["grpc"].parts]
     assert comparison.setup["grpc"].messages == 0  # only HTTP/2's own frames
+    assert comparison.setup["grpc"].connections == comparison.setup["websocket"].connections == 1
 
 
 def test_the_table_shows_what_was_measured(comparison):
     table = comparison.table()
     blocks = table.split("\n\n")
-    assert [block.splitlines()[0] for block in blocks] == [
+    assert [block.splitlines()[0] for block in blocks[:-1]] == [
         compare.TEXT["en"][question] for question in compare.QUESTIONS
     ]
     for block, question in zip(blocks, compare.QUESTIONS):
         for line, style in zip(block.splitlines()[2:], compare.STYLES):
-            numbers = [int(n) for n in line.split()[1:6]]
+            numbers = [int(n) for n in line.split()[1:7]]
             result = comparison[style, question]
             record = result.wire
             assert line.split()[0] == compare.NAMES[style]
@@ -152,11 +166,18 @@ def test_the_table_shows_what_was_measured(comparison):
                 result.payload,
                 record.messages,
                 record.round_trips,
+                result.opened,
             ]
-            assert line.endswith(compare.milliseconds(result.median))
-            assert re.search(r"  \d+\.\d ms$", line)
+            assert line.endswith(
+                f"{compare.milliseconds(result.median)}  {compare.milliseconds(result.projected())}"
+            )
+            assert re.search(r"  \d+\.\d ms  \d+\.\d ms$", line)
+    legend = blocks[-1].splitlines()
+    assert len(legend) == len(compare.TEXT["en"]["legend"])
+    assert f"of {comparison.repeat} timed calls" in blocks[-1]
     russian = comparison.table("ru")
-    assert "сообщи, когда изменится" in russian and re.search(r"  \d+,\d мс$", russian, re.M)
+    assert "прогноз на неделю" in russian and re.search(r"  \d+,\d мс  \d+,\d мс$", russian, re.M)
+    assert "при 50 мс/обмен" in russian
 
 
 def test_the_setup_table_names_every_style(comparison):
@@ -176,9 +197,9 @@ def test_exchange_shows_each_style_in_its_own_form(comparison):
     grpc_call = comparison.exchange("grpc", "forecast")
     assert "→ [gRPC message, stream" in grpc_call and "\n0a 06 6d 6f 73 63 6f 77" in grpc_call
     assert 'city: "moscow"' in grpc_call and "temp_max: 21" in grpc_call  # decoded
-    pushes = comparison.exchange("websocket", "changes")
-    assert pushes.startswith("→ [WebSocket text frame, ") and '"type": "subscribe"' in pushes
-    assert pushes.count("← [WebSocket text frame, ") == 2 + compare.CHANGES
+    pushed = comparison.exchange("websocket", "week")
+    assert pushed.startswith("→ [WebSocket text frame, ") and '"type": "week"' in pushed
+    assert pushed.count("← [WebSocket text frame, ") == 1
 
 
 def test_smallest_first_orders_styles_by_bytes(comparison):
@@ -194,23 +215,66 @@ def test_milliseconds_in_both_languages():
     assert compare.milliseconds(0.01234, "ru") == "12,3 мс"
 
 
-def test_polling_against_push(servers):
-    race = compare.poll_vs_push(servers, seconds=0.5, poll_every=0.2)
+def test_the_race_gives_every_style_the_same_changes(servers):
+    race = compare.race(servers, seconds=0.5, poll_every=0.2)
     changes = int(0.5 / INTERVAL)
-    push, poll = race.websocket, race.rest
-    assert len(push.changed) == len(poll.changed) == changes
-    # Push: every reading arrives, each as soon as the server sends it.
-    assert push.received == set(range(1, changes + 1)) and push.missed == 0
-    assert all(0 <= delay < INTERVAL for _, delay in push.delays)
+    rest, grpc, push = race.rest, race.grpc, race.websocket
+    for watch in (rest, grpc, push):
+        assert len(watch.changed) == changes, watch.style
+        assert len(watch.delays) == changes, watch.style  # everyone learns of every change
+        assert all(0 <= delay for _, delay in watch.delays)
+        times, totals = watch.cumulative_bytes()
+        assert totals[-1] == watch.bytes and times == sorted(times)
+        assert watch.cumulative_messages()[1][-1] == len(watch.messages)
+    # The changes happen at the same pace for everyone.
+    for n in range(changes):
+        assert (
+            max(w.changed[n] for w in (rest, grpc, push))
+            - min(w.changed[n] for w in (rest, grpc, push))
+            < INTERVAL
+        )
+    # Push and the stream: every reading arrives, each as soon as the server sends it.
+    for watch in (grpc, push):
+        assert watch.received == set(range(1, changes + 1)) and watch.missed == 0
+        assert all(delay < INTERVAL for _, delay in watch.delays)
+        assert watch.connections == 1
     # Polling: it learns of a change at the next poll, and misses what was replaced.
-    assert len(poll.delays) == changes
-    assert all(0 <= delay < 0.2 + 0.1 for _, delay in poll.delays)
-    assert poll.missed == changes - len(poll.received) > 0
-    times, totals = poll.cumulative_bytes()
-    assert totals[-1] == poll.bytes and times == sorted(times)
-    assert push.cumulative_messages()[1][-1] == len(push.messages) == 2 + changes + 2
+    assert all(delay < 0.2 + 0.1 for _, delay in rest.delays)
+    assert rest.missed == changes - len(rest.received) > 0
+    # Every message is accounted for.
+    assert len(push.messages) == 2 + changes + 2
+    assert push.kinds["changes"] == changes and push.kinds["control"] == 4
+    assert len(grpc.messages) == 1 + 1 + changes
+    polls = rest.kinds["requests"]
+    assert rest.kinds["fresh"] + rest.kinds["unchanged"] == polls == len(rest.messages) // 2
     for language in ("en", "ru"):
-        assert len(race.summary(language).splitlines()) == 7
+        summary = race.summary(language)
+        assert len(summary.splitlines()) == 9 + 1 + 3
+        for watch in (rest, grpc, push):
+            assert watch.explain(language).startswith(f"{len(watch.messages)} = ")
+    assert f"+ {changes} updates +" in push.explain()
     # The station cleaned up after itself.
     left = requests.get(servers["rest"].url + "/observations", params={"city": "sochi"}).json()
-    assert not [o for o in left["items"] if o.get("note", "").startswith("reading")]
+    assert not [o for o in left["items"] if o.get("note", "").startswith("change")]
+
+
+def test_poll_vs_push_is_the_race():
+    assert compare.poll_vs_push is compare.race
+
+
+def test_charts_draw_every_style(comparison, servers):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    race = compare.race(servers, seconds=0.2, poll_every=0.1)
+    for language in ("en", "ru"):
+        for figure in (
+            compare.charts.bytes_chart(comparison, language),
+            compare.charts.time_chart(comparison, language),
+            compare.charts.race_chart(race, language),
+        ):
+            assert figure.get_facecolor()[:3] == (1.0, 1.0, 1.0)  # readable in a dark theme
+            assert figure.legends and not any(ax.get_legend() for ax in figure.axes)
+            plt.close(figure)

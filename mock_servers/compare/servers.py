@@ -1,0 +1,69 @@
+"""Every style's server, started together and stopped together."""
+
+from __future__ import annotations
+
+import functools
+
+from mock_servers import grpc as grpc_server
+from mock_servers import jsonrpc, rest, runner, soap, websocket_server
+from mock_servers import xmlrpc as xmlrpc_server
+from mock_servers.compare.styles import INTERVAL, NAMES, STYLES
+
+
+class Servers:
+    """Every style's server, started together: ``servers["rest"].url``; ``stop()`` ends all."""
+
+    def __init__(self, servers: dict[str, runner.RunningServer], interval: float) -> None:
+        self._servers = servers
+        self.interval = interval
+
+    def __getitem__(self, style: str) -> runner.RunningServer:
+        return self._servers[style]
+
+    def __iter__(self):
+        return iter(self._servers)
+
+    @property
+    def running(self) -> bool:
+        return all(server.running for server in self._servers.values())
+
+    def stop(self) -> None:
+        """Stop every server; idempotent."""
+        for server in self._servers.values():
+            server.stop()
+
+    def __enter__(self) -> Servers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{NAMES[style]:<10} {self[style].url}" for style in self)
+
+
+def start_all(host: str = "127.0.0.1", *, interval: float = INTERVAL) -> Servers:
+    """Start the server of every style; ``interval`` is the pushing servers' pace in seconds.
+
+    The WebSocket server sends no keepalive pings, so that none ever lands in
+    a measurement.
+    """
+    starters = {
+        "rest": rest.start,
+        "soap": soap.start,
+        "xmlrpc": xmlrpc_server.start,
+        "jsonrpc": jsonrpc.start,
+        "grpc": functools.partial(grpc_server.start, interval=interval),
+        "websocket": functools.partial(
+            websocket_server.start, push_interval=interval, ping_interval=None
+        ),
+    }
+    servers: dict[str, runner.RunningServer] = {}
+    try:
+        for style in STYLES:
+            servers[style] = starters[style](host)
+    except BaseException:
+        for server in servers.values():
+            server.stop()
+        raise
+    return Servers(servers, interval)
