@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m mock_servers.hints  # the kernel loads the course's errors that teach
+	$(BIN)/python -m mock_servers.jupyter_setup  # kernel with errors that teach; no news pop-up
 	touch $@
 
 # The teacher's and developer's install: the learner's plus grading, tests and lint.

@@ -1,8 +1,9 @@
 """Errors that teach: a short note in the lesson's language above the mistakes learners really make.
 
 Loaded into every kernel of the course as an IPython extension (the course's kernel spec starts
-IPython with ``--ext=mock_servers.hints``; ``python -m mock_servers.hints`` installs that spec
-into the current environment, and ``make lab`` runs it).  Three mistakes get a note:
+IPython with ``--ext=mock_servers.hints``; ``python -m mock_servers.jupyter_setup`` installs that
+spec into the current environment, and ``make install`` and Binder's ``postBuild`` run it).
+Elsewhere ``%load_ext mock_servers.hints`` loads it by hand.  Three mistakes get a note:
 
 - a name that an earlier cell of this notebook defines is missing, as after a kernel restart:
   which cell defines it, and *Run → Run All Above*;
