@@ -79,7 +79,7 @@ import warnings
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from mock_servers import runner, weather
+from mock_servers import http_server, runner, weather
 
 with warnings.catch_warnings():
     # jsonrpcserver 5 reads its schema with an importlib.resources function
@@ -354,6 +354,6 @@ def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
     def backend(sock, log):
         rpc = JsonRpc(WeatherMethods().table(), log)
         # No log for the HTTP lines: JsonRpc records one line per call instead.
-        return runner.wsgi_backend(create_app(rpc), sock)
+        return http_server.wsgi_backend(create_app(rpc), sock)
 
     return runner.start_on_socket("jsonrpc", host, port, backend, path=PATH)

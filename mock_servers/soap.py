@@ -63,7 +63,7 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 from xmlschema.extras.wsdl import Wsdl11Document
 
-from mock_servers import runner, weather
+from mock_servers import http_server, runner, weather
 
 PATH = "/soap"
 WSDL_FILE = Path(__file__).with_name("weather.wsdl")
@@ -446,6 +446,6 @@ def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
     def make_backend(sock, log):
         # The app records one line per call in the server's log; werkzeug's
         # own "POST /soap → 200" line would only repeat it, so it gets no log.
-        return runner.wsgi_backend(SoapApp(log), sock)
+        return http_server.wsgi_backend(SoapApp(log), sock)
 
     return runner.start_on_socket("soap", host, port, make_backend, path=PATH)

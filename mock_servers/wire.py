@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mock_servers import runner
+from mock_servers import runner, socket_server
 
 TO_SERVER = "client → server"
 TO_CLIENT = "server → client"
@@ -255,14 +255,14 @@ def tap(server: runner.RunningServer, host: str = "127.0.0.1") -> Tap:
                 _pump(self.request, server_side, record, connection, TO_SERVER)
                 back.join(runner.STOP_TIMEOUT)
 
-    class RelayServer(runner.ConnectionTrackingMixin, socketserver.TCPServer):
+    class RelayServer(socket_server.ConnectionTrackingMixin, socketserver.TCPServer):
         pass
 
     def make_backend(sock: socket.socket, log: runner.RequestLog):
         relay = RelayServer(sock.getsockname()[:2], Relay, bind_and_activate=False)
         relay.socket.close()
         relay.socket = sock
-        return runner.SocketServerBackend(relay)
+        return socket_server.SocketServerBackend(relay)
 
     relay = runner.start_on_socket("tap", host, 0, make_backend, scheme="tcp")
     return Tap(server, relay, record)

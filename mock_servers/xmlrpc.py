@@ -71,7 +71,7 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 from defusedxml.common import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
-from mock_servers import runner, weather
+from mock_servers import http_server, runner, socket_server, weather
 
 PATH = "/RPC2"
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -232,7 +232,7 @@ def short(params) -> str:
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
-class Server(runner.ConnectionTrackingMixin, SimpleXMLRPCServer):
+class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
     """SimpleXMLRPCServer on an already listening socket, with weather methods."""
 
     def __init__(self, sock, log: runner.RequestLog) -> None:
@@ -458,6 +458,6 @@ def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
         "xmlrpc",
         host,
         port,
-        lambda sock, log: runner.SocketServerBackend(Server(sock, log)),
+        lambda sock, log: socket_server.SocketServerBackend(Server(sock, log)),
         path=PATH,
     )
