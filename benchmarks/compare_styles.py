@@ -1,13 +1,16 @@
 """The evidence of lesson 05, printed: every style asked the same questions on this machine.
 
-    PYTHONPATH=. python benchmarks/compare_styles.py [--repeat 15] [--language ru]
+    PYTHONPATH=. python benchmarks/compare_styles.py [--repeat 31] [--language ru]
 
 Prints what the lesson's cells print, from the same functions
-(mock_servers.compare): bytes, messages, round trips and median time for
-each style and question; what each client sends before its first question;
-which styles need the fewest bytes; and REST polling against WebSocket push
-over about a second.  Byte and message counts are the same on every machine
-(gRPC's may differ by a few HTTP/2 frames); times are this machine's.
+(mock_servers.compare): bytes, messages, round trips, connections opened,
+median time and the time projected at 50 ms of network delay per round trip,
+for each style and question; what each client sends before its first
+question; which styles need the fewest bytes; how many body bytes are only
+layout (indentation); and "tell me when it changes" as a race between REST
+polling, a gRPC stream and WebSocket push following the same changes.  Byte
+and message counts are the same on every machine (gRPC's may differ by a few
+HTTP/2 frames); times are this machine's.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from mock_servers import compare
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15, help="timed calls per style and question")
-    parser.add_argument("--seconds", type=float, default=1.0, help="how long to watch for changes")
+    parser.add_argument(
+        "--repeat", type=int, default=compare.REPEAT, help="timed calls per style and question"
+    )
+    parser.add_argument("--seconds", type=float, default=0.5, help="how long the race lasts")
     parser.add_argument("--poll-every", type=float, default=0.25, help="REST's polling interval")
     parser.add_argument("--language", choices=sorted(compare.TEXT), default="en")
     args = parser.parse_args(argv)
@@ -35,7 +40,15 @@ def main(argv: list[str] | None = None) -> None:
             order = " < ".join(compare.NAMES[s] for s in comparison.smallest_first(question))
             print(f"{compare.TEXT[args.language][question]}: {order}")
         print()
-        race = compare.poll_vs_push(servers, seconds=args.seconds, poll_every=args.poll_every)
+        for question in compare.QUESTIONS:
+            layout = ", ".join(
+                f"{compare.NAMES[s]} {comparison[s, question].formatting}/"
+                f"{comparison[s, question].payload}"
+                for s in compare.STYLES
+            )
+            print(f"{compare.TEXT[args.language][question]}, layout/body bytes: {layout}")
+        print()
+        race = compare.race(servers, seconds=args.seconds, poll_every=args.poll_every)
         print(race.summary(args.language))
 
 

@@ -216,7 +216,8 @@ def race(
         # The polls keep a quarter interval away from the changes, so that no
         # poll and change arrive together and the counts stay the same each run.
         phase = interval / 4
-        for poll in range(int(count * interval / poll_every) + 1):
+        # ... and go on until one poll comes after the last change.
+        for poll in range(int((count * interval - phase) / poll_every) + 2):
             time.sleep(max(0.0, phase + poll * poll_every - clock()))
             headers = {"If-None-Match": etag} if etag else {}
             response = poller.session.get(
