@@ -19,9 +19,10 @@ characters replaced), and each notebook is saved under its assignment's name whe
 shows it (``01_rest_ru-1.ipynb`` → ``01_rest_ru.ipynb``).  A learner with two files for one
 assignment keeps the newest (by the time in the archive).  Nothing is overwritten with an older
 file; a later export adds to the same folder.  ``manifest.csv`` in the output records, per
-notebook: learner, name, platform, file, submitted_at (the time the archive gives, on the platform's clock), late_by_platform
-(Canvas's mark) and the entry it came from.  Whatever could not be placed (not a notebook, a name
-no rule reads, an unsafe path) is listed at the end, and the exit status is 1 if there was any.
+notebook: learner, name, platform, file, submitted_at (the time the archive gives, on the
+platform's clock), late_by_platform (Canvas's mark) and the entry it came from.  Whatever could
+not be placed (not a notebook, a name no rule reads, an unsafe path) is listed at the end, and
+the exit status is 1 if there was any.
 """
 
 from __future__ import annotations
