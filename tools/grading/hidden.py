@@ -1,0 +1,113 @@
+"""What a hidden-test module uses (``check``, ``fail``, ``LearnerError``) and how the judge runs it.
+
+A hidden-test module (``solutions/hidden_tests/<NN_name>.py``) runs in the judge, a trusted
+process outside the learner's sandbox.  It reaches the learner's kernel only through
+``ctx.learner`` (see :mod:`grading.bridge`), which hands back JSON data and nothing else, so
+every assertion is made here, where no learner code runs.  See GRADING_INTERFACE in the
+instructor guide for the whole interface.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class LearnerError(Exception):
+    """The learner's code raised, or sent back something that is not JSON data."""
+
+    def __init__(self, type: str, message: str = "", bases=(), attrs=None) -> None:
+        super().__init__(f"{type}: {message}" if message else type)
+        self.type = type
+        self.message = message
+        self.bases = list(bases) or [type]
+        self.attrs = dict(attrs or {})
+
+
+class Failure(AssertionError):
+    """A check failed with a message written for the learner, in both languages."""
+
+    def __init__(self, en: str, ru: str | None = None) -> None:
+        super().__init__(en)
+        self.texts = {"en": en, "ru": ru or en}
+
+
+def fail(en: str, ru: str | None = None):
+    """Fail the running check with this message (shown to the learner in their language)."""
+    raise Failure(en, ru)
+
+
+@dataclass
+class Check:
+    function: object
+    task: int
+    points: float
+    titles: dict
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+
+def check(task: int, points: float = 1, en: str = "", ru: str = ""):
+    """Register the decorated function as one graded behaviour of ``task``."""
+
+    def register(function):
+        function.__grading_check__ = Check(function, int(task), float(points), {"en": en, "ru": ru})
+        return function
+
+    return register
+
+
+def module_path(assignment: str, folder: Path) -> Path:
+    """``01_rest_en`` -> ``<folder>/01_rest.py``: one module for both languages."""
+    return folder / f"{assignment.rsplit('_', 1)[0]}.py"
+
+
+def load(path: Path):
+    """Import the hidden-test module at ``path`` under a private name."""
+    name = "hidden_" + path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def checks_of(module) -> list[Check]:
+    """The module's checks, in the order they are written."""
+    return [
+        value.__grading_check__
+        for value in vars(module).values()
+        if callable(value) and hasattr(value, "__grading_check__")
+    ]
+
+
+def outline(path: Path) -> list[dict]:
+    """Task, points and titles of every check, for the main grader (no learner involved)."""
+    return [
+        {"name": c.name, "task": c.task, "points": c.points, "titles": c.titles}
+        for c in checks_of(load(path))
+    ]
+
+
+def run_checks(module, ctx) -> list[dict]:
+    """Run every check on its own; one failing never stops the next."""
+    results = []
+    for item in checks_of(module):
+        result = {"name": item.name, "task": item.task, "points": item.points}
+        result["titles"] = item.titles
+        try:
+            item.function(ctx)
+        except Failure as failure:
+            result.update(passed=False, messages=failure.texts, trace=traceback.format_exc())
+        except Exception as error:  # noqa: BLE001 - any error fails this check only
+            result.update(passed=False, messages=None, trace=traceback.format_exc())
+            result["error"] = f"{type(error).__name__}: {error}"[:500]
+        else:
+            result.update(passed=True)
+        results.append(result)
+    return results
