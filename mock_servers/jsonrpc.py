@@ -37,26 +37,44 @@ code    message           when
                           errors below)
 -32601  Method not found  no method of that name
 -32602  Invalid params    wrong number, names or types of parameters; a date
-                          not in YYYY-MM-DD form; a temperature out of range
+                          not in YYYY-MM-DD form; an observation that breaks
+                          a rule (a day outside the week, a temperature out
+                          of range, a note too long)
 -32603  Internal error    a bug in this server
--32001  Unknown city      ``data``: the city and the known cities
--32002  No forecast       ``data``: the city, the date and the dates there are
+1001    Unknown city      ``data``: the city and the known cities
+1002    No forecast       ``data``: the city, the date and the dates there are
+1003    Storage full      the server stores no more observations (``data``:
+                          the limit)
 ======  ================  ===================================================
 
-The codes from -32000 to -32099 are the ones the specification leaves to the
-application; -32001 and -32002 are this service's.
+JSON-RPC 2.0 reserves the codes from -32768 to -32000: the five above for the
+protocol, and -32000 to -32099 for errors of the *server implementation*.  An
+application's own errors, such as "unknown city", take codes outside that
+range; this service numbers them from 1001.
+
+Messages for people (``message`` and the texts in ``data``) are in English, or
+in Russian when the request's ``Accept-Language`` prefers it (or when the
+server was started with ``language="ru"`` and the request asks for neither);
+the codes never change.
 
 HTTP
 ----
+JSON-RPC 2.0 defines no transport; over HTTP this server does what is usual.
 Every response is HTTP 200 with ``Content-Type: application/json``, errors
 included: the error is in the JSON-RPC response, not in the HTTP status.  A
 notification, or a batch of only notifications, gets ``204 No Content`` and an
-empty body.  Problems with the HTTP request itself get an HTTP error status,
+empty body: the specification only says the server must not reply to a
+notification, and 204 is this server's way of saying nothing over HTTP.
+Problems with the HTTP request itself get an HTTP error status,
 with a JSON-RPC error object (code -32600, id null) explaining it: 404 for
 another path, 405 for a method other than POST, 413 for a body over 1 MB,
 415 for a Content-Type other than JSON (``application/json``, or
 ``application/json-rpc`` or ``application/jsonrequest`` of older drafts; a
 request with no Content-Type at all is read as JSON).
+
+``save_observation`` stores the observation in this server's memory (see
+``mock_servers.observations``: the same rules as every other style); each
+server numbers its observations 1, 2, 3...
 
 jsonrpcserver finds the method, checks the parameters against the
 function's signature, calls it and shapes the response.  This module adds
@@ -69,17 +87,17 @@ when the id itself is valid.
 from __future__ import annotations
 
 import inspect
-import itertools
 import json
 import logging
 import math
+import re
 import threading
 import warnings
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from mock_servers import http_server, runner, weather
+from mock_servers import http_server, languages, observations, runner, weather
 
 with warnings.catch_warnings():
     # jsonrpcserver 5 reads its schema with an importlib.resources function
@@ -96,8 +114,48 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
-UNKNOWN_CITY = -32001
-NO_FORECAST = -32002
+# The application's own codes: outside -32768..-32000, which JSON-RPC reserves.
+UNKNOWN_CITY = 1001
+NO_FORECAST = 1002
+STORE_FULL = 1003
+
+MESSAGES_RU = {
+    PARSE_ERROR: "Ошибка разбора",
+    INVALID_REQUEST: "Некорректный запрос",
+    METHOD_NOT_FOUND: "Метод не найден",
+    INVALID_PARAMS: "Неверные параметры",
+    INTERNAL_ERROR: "Внутренняя ошибка",
+    UNKNOWN_CITY: "Неизвестный город",
+    NO_FORECAST: "Прогноза на эту дату нет",
+    STORE_FULL: "Хранилище заполнено",
+}
+# JSON's type names, for "must be a string, not number".
+TYPES_RU = {
+    "null": "null",
+    "boolean": "логическое значение",
+    "number": "число",
+    "string": "строка",
+    "array": "массив",
+    "object": "объект",
+}
+# Python's texts when arguments do not fit a signature, and how they read in Russian.
+ARGUMENT_PROBLEMS_RU = (
+    (re.compile(r"missing a required argument: '(\w+)'"), "не хватает аргумента «{0}»"),
+    (re.compile(r"too many positional arguments"), "лишние позиционные аргументы"),
+    (re.compile(r"got an unexpected keyword argument '(.*)'"), "неизвестный аргумент «{0}»"),
+)
+
+_request_language = threading.local()
+
+
+def current_language() -> str:
+    """The language of the request this thread is answering."""
+    return getattr(_request_language, "value", "en")
+
+
+def say(english: str, russian: str) -> str:
+    return languages.text(current_language(), english, russian)
+
 
 # jsonrpcserver logs the traceback of a method that raised; the error response
 # says enough, and a server thread must not write to the notebook.
@@ -119,23 +177,39 @@ def json_type(value) -> str:
     return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
+def type_name(value) -> str:
+    name = json_type(value)
+    return TYPES_RU.get(name, name) if current_language() == "ru" else name
+
+
 def invalid_params(param: str, message: str, value) -> JsonRpcError:
     if isinstance(value, float) and not math.isfinite(value):
         value = str(value)  # 1e400 arrives as infinity, which JSON cannot send back
     data = {"param": param, "message": message, "value": value}
-    return JsonRpcError(INVALID_PARAMS, "Invalid params", data)
+    return JsonRpcError(INVALID_PARAMS, say("Invalid params", MESSAGES_RU[INVALID_PARAMS]), data)
 
 
 def text(param: str, value) -> str:
     if not isinstance(value, str):
-        raise invalid_params(param, f"must be a string, not {json_type(value)}", value)
+        raise invalid_params(
+            param,
+            say(
+                f"must be a string, not {json_type(value)}",
+                f"ожидается строка, а не {type_name(value)}",
+            ),
+            value,
+        )
     return value
+
+
+def unknown_city(city) -> JsonRpcError:
+    data = {"city": city, "known_cities": list(weather.CITIES)}
+    return JsonRpcError(UNKNOWN_CITY, say("Unknown city", MESSAGES_RU[UNKNOWN_CITY]), data)
 
 
 def known_city(city) -> str:
     if text("city", city) not in weather.CITIES:
-        data = {"city": city, "known_cities": list(weather.CITIES)}
-        raise JsonRpcError(UNKNOWN_CITY, "Unknown city", data)
+        raise unknown_city(city)
     return city
 
 
@@ -143,15 +217,37 @@ def valid_date(date) -> str:
     try:
         return weather.parse_date(text("date", date)).isoformat()
     except ValueError:
-        raise invalid_params("date", "must be a date in YYYY-MM-DD form", date) from None
+        raise invalid_params(
+            "date",
+            say("must be a date in YYYY-MM-DD form", "ожидается дата вида ГГГГ-ММ-ДД"),
+            date,
+        ) from None
+
+
+def observation_error(error: observations.Error) -> JsonRpcError:
+    """The JSON-RPC error for what the observation rules or the store refused."""
+    language = current_language()
+    if isinstance(error, observations.Full):
+        data = {"limit": error.limit, "message": error.message(language)}
+        return JsonRpcError(STORE_FULL, say("Storage full", MESSAGES_RU[STORE_FULL]), data)
+    mistake = error.mistakes[0]
+    if mistake.code == "unknown-city":
+        return unknown_city(mistake.value)
+    message = mistake.message(language)
+    if mistake.code in ("not-text", "not-a-number"):
+        # Name the JSON type that came, as the other parameters do.
+        message += say(f", not {json_type(mistake.value)}", f", а не {type_name(mistake.value)}")
+    value = mistake.value
+    if mistake.code == "too-long":
+        value = None
+    return invalid_params(mistake.field, message, value)
 
 
 class WeatherMethods:
-    """The methods a client can call; one instance per server, holding its observations."""
+    """The methods a client can call; one instance per server, with its observations."""
 
-    def __init__(self) -> None:
-        self._observation_ids = itertools.count(1)
-        self._lock = threading.Lock()
+    def __init__(self, store: observations.Store | None = None) -> None:
+        self.observations = store if store is not None else observations.Store()
 
     def get_forecast(self, city, date):
         known_city(city)
@@ -160,7 +256,9 @@ class WeatherMethods:
             return Success(weather.forecast(city, date))
         except weather.NoForecast:
             data = {"city": city, "date": date, "dates": list(weather.DATES)}
-            raise JsonRpcError(NO_FORECAST, "No forecast for that date", data) from None
+            raise JsonRpcError(
+                NO_FORECAST, say("No forecast for that date", MESSAGES_RU[NO_FORECAST]), data
+            ) from None
 
     def list_cities(self):
         return Success(weather.cities())
@@ -169,18 +267,13 @@ class WeatherMethods:
         return Success(weather.week(known_city(city)))
 
     def save_observation(self, city, date, temperature, note=""):
-        known_city(city)
-        valid_date(date)
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
-            raise invalid_params(
-                "temperature", f"must be a number, not {json_type(temperature)}", temperature
-            )
-        if not -90 <= temperature <= 60:  # also false for NaN
-            raise invalid_params("temperature", "must be -90 to 60 °C", temperature)
-        if len(text("note", note)) > 500:
-            raise invalid_params("note", "must be at most 500 characters", note[:40] + "...")
-        with self._lock:
-            return Success(next(self._observation_ids))
+        """Store an observation (the same rules as every style); its id."""
+        fields = {"city": city, "date": date, "temperature": temperature, "note": note}
+        try:
+            saved = self.observations.add(observations.validate(fields))
+        except observations.Error as error:
+            raise observation_error(error) from None
+        return Success(saved["id"])
 
     def table(self) -> dict:
         """Method name → function, as jsonrpcserver takes them."""
@@ -193,6 +286,8 @@ class WeatherMethods:
 
 
 def error(code: int, message: str, data=None, id=None) -> dict:
+    if current_language() == "ru":
+        message = MESSAGES_RU.get(code, message)
     body = {"code": code, "message": message}
     if data is not None:
         body["data"] = data
@@ -208,16 +303,35 @@ def valid_id(value) -> bool:
 def request_problem(request) -> str | None:
     """Why ``request`` is not a valid JSON-RPC 2.0 request object, or None."""
     if not isinstance(request, dict):
-        return f"a request must be a JSON object, not {json_type(request)}"
+        return say(
+            f"a request must be a JSON object, not {json_type(request)}",
+            f"запрос должен быть объектом JSON, а не {type_name(request)}",
+        )
     if request.get("jsonrpc") != "2.0":
-        return 'a request must have "jsonrpc": "2.0"'
+        return say('a request must have "jsonrpc": "2.0"', 'в запросе должно быть "jsonrpc": "2.0"')
     if not isinstance(request.get("method"), str):
-        return 'a request must have a "method" that is a string'
+        return say(
+            'a request must have a "method" that is a string',
+            'в запросе должен быть "method" — строка',
+        )
     if "params" in request and not isinstance(request["params"], (list, dict)):
-        return '"params" must be an array or an object'
+        return say(
+            '"params" must be an array or an object', '"params" должен быть массивом или объектом'
+        )
     if "id" in request and not valid_id(request["id"]):
-        return '"id" must be a string, a number or null'
+        return say(
+            '"id" must be a string, a number or null', '"id" должен быть строкой, числом или null'
+        )
     return None
+
+
+def argument_problem_ru(message: str) -> str:
+    """Python's words for arguments that do not fit a signature, in Russian."""
+    for pattern, russian in ARGUMENT_PROBLEMS_RU:
+        found = pattern.search(message)
+        if found:
+            return russian.format(*found.groups())
+    return "аргументы не подходят к сигнатуре метода"
 
 
 def describe(request: dict) -> str:
@@ -238,23 +352,36 @@ def describe(request: dict) -> str:
 class JsonRpc:
     """Answers JSON-RPC 2.0 request text with response objects."""
 
-    def __init__(self, methods: dict, log: runner.RequestLog) -> None:
+    def __init__(self, methods: dict, log: runner.RequestLog, language: str = "en") -> None:
         self.methods = methods
         self.log = log
+        self.language = languages.checked(language)
 
-    def handle(self, body: bytes):
-        """The response (an object, or an array for a batch), or None to answer nothing."""
+    def handle(self, body: bytes, language: str | None = None):
+        """The response (an object, or an array for a batch), or None to answer nothing.
+
+        Messages for people are in ``language`` (default: the server's).
+        """
+        _request_language.value = language or self.language
+        try:
+            return self._handle(body)
+        finally:
+            _request_language.value = self.language
+
+    def _handle(self, body: bytes):
         try:
             payload = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as problem:
             self.log.record(f"(not JSON) → error {PARSE_ERROR}")
-            return error(PARSE_ERROR, "Parse error", str(problem))
+            detail = say(str(problem), "тело запроса — не JSON в кодировке UTF-8")
+            return error(PARSE_ERROR, "Parse error", detail)
         if isinstance(payload, list) and payload:
             responses = [self.handle_one(request) for request in payload]
             return [response for response in responses if response is not None] or None
         if payload == []:
             self.log.record(f"(empty batch) → error {INVALID_REQUEST}")
-            return error(INVALID_REQUEST, "Invalid Request", "a batch must not be empty")
+            reason = say("a batch must not be empty", "пакет (batch) не должен быть пустым")
+            return error(INVALID_REQUEST, "Invalid Request", reason)
         return self.handle_one(payload)
 
     def handle_one(self, request):
@@ -273,6 +400,8 @@ class JsonRpc:
         if "error" in response:
             code = response["error"]["code"]
             outcome = f"error {code}"
+            if current_language() == "ru" and code in MESSAGES_RU:
+                response["error"]["message"] = MESSAGES_RU[code]
             if code == METHOD_NOT_FOUND:
                 response["error"]["data"] = {
                     "method": request["method"],
@@ -281,14 +410,20 @@ class JsonRpc:
             elif code == INVALID_PARAMS and isinstance(response["error"].get("data"), str):
                 # The library's own check of the parameters against the signature.
                 method = request["method"]
+                message = response["error"]["data"]
+                if current_language() == "ru":
+                    message = argument_problem_ru(message)
                 response["error"]["data"] = {
-                    "message": response["error"]["data"],
+                    "message": message,
                     "signature": f"{method}{inspect.signature(self.methods[method])}",
                 }
             elif code == INTERNAL_ERROR:
                 # jsonrpcserver sends the exception's text; that stays here.
                 outcome += f" ({response['error'].pop('data', '')})"
-                response["error"]["data"] = "a bug in the weather server; see its log"
+                response["error"]["data"] = say(
+                    "a bug in the weather server; see its log",
+                    "ошибка в сервере погоды; подробности — в его журнале",
+                )
         else:
             outcome = "result"
         if "id" not in request:
@@ -318,41 +453,69 @@ def json_response(payload, status: int = 200, **headers) -> Response:
 def create_app(rpc: JsonRpc):
     """The WSGI application: JSON-RPC over HTTP POST at PATH."""
 
-    def refuse(request, status: int, reason: str, **headers) -> Response:
+    def refuse(request, status: int, reason: tuple[str, str], **headers) -> Response:
         rpc.log.record(f"{request.method} {request.path} → {status}")
-        return json_response(error(INVALID_REQUEST, "Invalid Request", reason), status, **headers)
+        language = languages.pick(request.headers.get("Accept-Language"), rpc.language)
+        _request_language.value = language
+        try:
+            answer = error(INVALID_REQUEST, "Invalid Request", languages.text(language, *reason))
+        finally:
+            _request_language.value = rpc.language
+        return json_response(answer, status, **headers)
 
     @JsonRpcRequest.application
     def app(request: JsonRpcRequest) -> Response:
         if request.path != PATH:
-            return refuse(request, 404, f"JSON-RPC requests go to {PATH}")
+            return refuse(
+                request,
+                404,
+                (f"JSON-RPC requests go to {PATH}", f"запросы JSON-RPC принимает адрес {PATH}"),
+            )
         if request.method != "POST":
             reason = (
-                f"JSON-RPC requests are HTTP POST requests with a JSON body, not {request.method}"
+                f"JSON-RPC requests are HTTP POST requests with a JSON body, not {request.method}",
+                f"запрос JSON-RPC — это HTTP POST с телом JSON, а не {request.method}",
             )
             return refuse(request, 405, reason, Allow="POST")
         mimetype = request.mimetype
         if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
-            return refuse(request, 415, f"send Content-Type: application/json, not {mimetype}")
+            reason = (
+                f"send Content-Type: application/json, not {mimetype}",
+                f"нужен Content-Type: application/json, а не {mimetype}",
+            )
+            return refuse(request, 415, reason)
         try:
             body = request.get_data()
         except RequestEntityTooLarge:
-            return refuse(request, 413, f"requests are limited to {MAX_REQUEST_BYTES} bytes")
-        answer = rpc.handle(body)
+            reason = (
+                f"requests are limited to {MAX_REQUEST_BYTES} bytes",
+                f"запрос не может быть больше {MAX_REQUEST_BYTES} байт",
+            )
+            return refuse(request, 413, reason)
+        language = languages.pick(request.headers.get("Accept-Language"), rpc.language)
+        answer = rpc.handle(body, language)
         if answer is None:
             nothing = Response(status=204)
             nothing.headers.remove("Content-Type")  # there is no body to have a type
             return nothing
-        return json_response(answer)
+        response = json_response(answer)
+        response.headers["Content-Language"] = language
+        response.vary.add("Accept-Language")
+        return response
 
     return app
 
 
-def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
-    """Start the JSON-RPC weather service; ``.url`` is its endpoint, ending in /jsonrpc."""
+def start(host: str = "127.0.0.1", port: int = 0, *, language: str = "en") -> runner.RunningServer:
+    """Start the JSON-RPC weather service; ``.url`` is its endpoint, ending in /jsonrpc.
+
+    ``language`` ("en" or "ru"): the messages' language when a request's
+    Accept-Language asks for neither.
+    """
+    languages.checked(language)
 
     def backend(sock, log):
-        rpc = JsonRpc(WeatherMethods().table(), log)
+        rpc = JsonRpc(WeatherMethods().table(), log, language)
         # No log for the HTTP lines: JsonRpc records one line per call instead.
         return http_server.wsgi_backend(create_app(rpc), sock)
 

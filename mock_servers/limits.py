@@ -89,3 +89,11 @@ class overridden:
 
     def __exit__(self, *exc_info) -> None:
         _active[0] = self._previous
+
+# Observations one server stores (REST, SOAP, XML-RPC, JSON-RPC and gRPC each
+# keep their own; see observations.py).  A lesson saves a handful; 30 learners
+# a few hundred.  10,000 keeps a server's memory under about 10 MB even with
+# 500-character notes; a save beyond it gets the protocol's "storage full"
+# error (HTTP 507, a SOAP Server fault, XML-RPC fault 507, JSON-RPC 1003,
+# gRPC RESOURCE_EXHAUSTED) and nothing is stored.
+MAX_OBSERVATIONS = 10_000

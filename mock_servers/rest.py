@@ -28,66 +28,38 @@ Every error is ``application/problem+json`` (RFC 9457)::
 
 from __future__ import annotations
 
-import copy
 import json
-import threading
+import re
 from importlib import resources
 
 from flask import Flask, Response, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import generate_etag
+from werkzeug.routing import PathConverter
 
-from mock_servers import runner, weather
+from mock_servers import http_server, observations, runner, weather
+from mock_servers.rest_problems import (  # noqa: F401  (Problem and PROBLEM_BASE: public names)
+    LANGUAGES,
+    PROBLEM_BASE,
+    Problem,
+    json_response,
+    language,
+    problem_response,
+)
 
 API_KEY = "learner-key"
 MAX_BODY_BYTES = 64 * 1024
 PAGE_LIMIT_MAX = 100
+OFFSET_MAX = 10**6
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-LANGUAGES = ("en", "ru")  # of a forecast's description
 # The header that tells a client which bodies a method accepts (RFC 5789 for PATCH).
 ACCEPTED_BODIES = {
     "PATCH": [("Accept-Patch", ", ".join(JSON_TYPES))],
     "POST": [("Accept-Post", "application/json")],
 }
-PROBLEM_BASE = "https://weather.example/problems/"
-
-
-class Problem(Exception):
-    """An error answered as application/problem+json (RFC 9457)."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str,
-        kind: str | None = None,
-        headers: dict | None = None,
-        **extra,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        # "about:blank" means: nothing more to know than the HTTP status itself.
-        self.type = PROBLEM_BASE + kind if kind else "about:blank"
-        self.headers = headers or {}
-        self.extra = extra
-
-
-def problem_response(problem: Problem) -> Response:
-    body = {"type": problem.type, "title": problem.title, "status": problem.status}
-    body["detail"] = problem.detail
-    body["instance"] = request.full_path.rstrip("?") if request else None
-    body.update(problem.extra)
-    response = json_response(body, problem.status)
-    response.mimetype = "application/problem+json"
-    response.headers.update(problem.headers)
-    return response
-
-
-def json_response(data, status: int = 200) -> Response:
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return Response(text, status=status, mimetype="application/json")
+# If-Match (RFC 9110, section 13.1.1): "*" or a comma-separated list of entity tags.
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+IF_MATCH = re.compile(rf"\*|{_ENTITY_TAG}(?:[ \t]*,[ \t]*{_ENTITY_TAG})*")
 
 
 def etag_of(data) -> str:
@@ -96,120 +68,42 @@ def etag_of(data) -> str:
 
 
 # --------------------------------------------------------------------------
-# Observations: the one resource clients can change
+# Observations: the one resource clients can change (rules and store: observations.py)
 
-
-class ObservationStore:
-    """Observations in memory, one store per server; ids count up from 1."""
-
-    FIELDS = {"city", "date", "temperature", "note"}
-
-    def __init__(self) -> None:
-        self._items: dict[int, dict] = {}
-        self._next_id = 1
-        self._lock = threading.Lock()
-        self.add(
-            {"city": "moscow", "date": "2026-06-01", "temperature": 20.5, "note": "Sunny afternoon"}
-        )
-
-    def list(self, city: str | None = None) -> list[dict]:
-        with self._lock:
-            items = [copy.deepcopy(o) for o in self._items.values()]
-        return [o for o in items if city is None or o["city"] == city]
-
-    def get(self, observation_id: int) -> dict:
-        with self._lock:
-            if observation_id not in self._items:
-                raise Problem(
-                    404,
-                    "Not Found",
-                    f"There is no observation {observation_id}.",
-                    "unknown-observation",
-                )
-            return copy.deepcopy(self._items[observation_id])
-
-    def add(self, fields: dict) -> dict:
-        with self._lock:
-            for existing in self._items.values():
-                if (existing["city"], existing["date"]) == (fields["city"], fields["date"]):
-                    raise Problem(
-                        409,
-                        "Conflict",
-                        f"{fields['city']} already has an observation for {fields['date']}; "
-                        f"change that one with PUT or PATCH instead.",
-                        "duplicate-observation",
-                        existing=f"/observations/{existing['id']}",
-                    )
-            observation = {"id": self._next_id, **fields}
-            self._items[self._next_id] = observation
-            self._next_id += 1
-            return copy.deepcopy(observation)
-
-    def replace(self, observation_id: int, fields: dict) -> dict:
-        with self._lock:
-            for other in self._items.values():
-                same_day = (other["city"], other["date"]) == (fields["city"], fields["date"])
-                if same_day and other["id"] != observation_id:
-                    raise Problem(
-                        409,
-                        "Conflict",
-                        f"Observation {other['id']} already covers "
-                        f"{fields['city']} on {fields['date']}.",
-                        "duplicate-observation",
-                        existing=f"/observations/{other['id']}",
-                    )
-            self._items[observation_id] = {"id": observation_id, **fields}
-            return copy.deepcopy(self._items[observation_id])
-
-    def delete(self, observation_id: int) -> None:
-        with self._lock:
-            self._items.pop(observation_id, None)
+SEED = {"city": "moscow", "date": "2026-06-01", "temperature": 20.5, "note": "Sunny afternoon"}
 
 
 def validate_observation(data) -> dict:
     """The observation fields of ``data``, or a 422 problem listing every mistake."""
-    if not isinstance(data, dict):
-        raise Problem(
-            422, "Unprocessable Content", "The body must be a JSON object.", "validation-error"
-        )
-    errors = []
-    for field in sorted(set(data) - ObservationStore.FIELDS - {"id"}):
-        errors.append({"field": field, "message": "unknown field"})
-    city = data.get("city")
-    if city is None:
-        errors.append({"field": "city", "message": "required"})
-    elif city not in weather.CITIES:
-        errors.append({"field": "city", "message": f"unknown city {city!r}"})
-    date = data.get("date")
-    if date is None:
-        errors.append({"field": "date", "message": "required"})
-    else:
-        try:
-            weather.parse_date(date)
-        except ValueError:
-            errors.append({"field": "date", "message": "must be a date like 2026-06-01"})
-    temperature = data.get("temperature")
-    if temperature is None:
-        errors.append({"field": "temperature", "message": "required"})
-    elif isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
-        errors.append({"field": "temperature", "message": "must be a number"})
-    elif not -90 <= temperature <= 60:
-        errors.append({"field": "temperature", "message": "must be between -90 and 60 °C"})
-    note = data.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > 500):
-        errors.append({"field": "note", "message": "must be text of at most 500 characters"})
-    if errors:
+    try:
+        return observations.validate(data)
+    except observations.Invalid as invalid:
+        mistakes = invalid.mistakes
         raise Problem(
             422,
-            "Unprocessable Content",
-            "The observation is not valid; see errors.",
+            (
+                "The observation is not valid; see errors.",
+                "Наблюдение не прошло проверку; подробности — в errors.",
+            ),
             "validation-error",
-            errors=errors,
+            errors=lambda lang: [{"field": m.field, "message": m.message(lang)} for m in mistakes],
+        ) from None
+
+
+def store_problem(error: observations.Error) -> Problem:
+    """The problem a refusal of the store is answered with."""
+    if isinstance(error, observations.NotFound):
+        return Problem(404, (error.message("en"), error.message("ru")), error.code)
+    if isinstance(error, observations.Duplicate):
+        return Problem(
+            409,
+            (error.message("en"), error.message("ru")),
+            error.code,
+            existing=f"/observations/{error.existing}",
         )
-    fields = {"city": city, "date": date, "temperature": temperature}
-    if note is not None:
-        fields["note"] = note
-    return fields
+    if isinstance(error, observations.Full):
+        return Problem(507, (error.message("en"), error.message("ru")), error.code)
+    raise error
 
 
 def merge_patch(target: dict, patch: dict) -> dict:
@@ -233,13 +127,18 @@ def require_api_key() -> None:
     key = request.headers.get("X-API-Key")
     if key != API_KEY:
         detail = (
-            "This request changes data, so it needs the header X-API-Key."
+            (
+                "This request changes data, so it needs the header X-API-Key.",
+                "Этот запрос меняет данные, поэтому ему нужен заголовок X-API-Key.",
+            )
             if key is None
-            else "The API key in X-API-Key is not valid."
+            else (
+                "The API key in X-API-Key is not valid.",
+                "Ключ API в заголовке X-API-Key недействителен.",
+            )
         )
         raise Problem(
             401,
-            "Unauthorized",
             detail,
             "api-key-required",
             headers={"WWW-Authenticate": 'APIKey realm="weather", header="X-API-Key"'},
@@ -249,34 +148,81 @@ def require_api_key() -> None:
 def json_body():
     """The request body parsed as JSON, or the right 415 / 400 problem."""
     if request.mimetype not in JSON_TYPES:
+        sent = request.mimetype
         raise Problem(
             415,
-            "Unsupported Media Type",
-            f"Send the body as application/json, not {request.mimetype or 'nothing'}.",
+            (
+                f"Send the body as application/json, not {sent or 'nothing'}.",
+                f"Тело запроса должно быть в формате application/json, а не {sent}."
+                if sent
+                else "Тело запроса должно быть в формате application/json, "
+                "а заголовка Content-Type нет.",
+            ),
             "unsupported-media-type",
             headers=dict(ACCEPTED_BODIES.get(request.method, [])),
         )
     raw = request.get_data(cache=True)
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+    except json.JSONDecodeError as error:
         raise Problem(
-            400, "Bad Request", f"The body is not valid JSON: {error}", "malformed-json"
+            400,
+            (
+                f"The body is not valid JSON: {error}",
+                f"Тело запроса — не корректный JSON: ошибка в строке {error.lineno}, "
+                f"позиции {error.colno}.",
+            ),
+            "malformed-json",
+        ) from None
+    except (ValueError, RecursionError):
+        raise Problem(
+            400,
+            (
+                "The body is not valid JSON: it is not UTF-8 text, or nested too deep.",
+                "Тело запроса — не корректный JSON: это не текст UTF-8 "
+                "или вложенность слишком глубока.",
+            ),
+            "malformed-json",
         ) from None
 
 
-def check_if_match(current: dict) -> None:
+def if_match():
+    """A check for ``Store.replace``/``delete`` from If-Match, or None without one.
+
+    The check runs under the store's lock, so no other write can come between
+    comparing the ETag and acting on it.  A malformed If-Match is a 400.
+    """
     expected = request.headers.get("If-Match")
     if expected is None:
-        return
-    tags = {tag.strip() for tag in expected.split(",")}
-    if "*" not in tags and f'"{etag_of(current)}"' not in tags:
+        return None
+    expected = expected.strip()
+    if not IF_MATCH.fullmatch(expected):
         raise Problem(
-            412,
-            "Precondition Failed",
-            "The observation changed since you read it; GET it again and retry.",
-            "etag-mismatch",
+            400,
+            (
+                'If-Match must be * or a list of entity tags such as "abc" or W/"abc".',
+                "Заголовок If-Match должен содержать * или список меток ETag, "
+                'например "abc" или W/"abc".',
+            ),
+            "invalid-header",
+            header="If-Match",
         )
+    tags = {tag.strip() for tag in expected.split(",")}
+
+    def check(current: dict) -> None:
+        # If-Match compares strongly (RFC 9110, 13.1.1): a weak tag never matches.
+        if "*" not in tags and f'"{etag_of(current)}"' not in tags:
+            raise Problem(
+                412,
+                (
+                    "The observation changed since you read it; GET it again and retry.",
+                    "Наблюдение изменилось с тех пор, как вы его прочитали; "
+                    "получите его заново (GET) и повторите запрос.",
+                ),
+                "etag-mismatch",
+            )
+
+    return check
 
 
 def int_param(name: str, default: int, minimum: int, maximum: int) -> int:
@@ -290,8 +236,10 @@ def int_param(name: str, default: int, minimum: int, maximum: int) -> int:
     if value is None or not minimum <= value <= maximum:
         raise Problem(
             400,
-            "Bad Request",
-            f"Query parameter {name!r} must be a whole number from {minimum} to {maximum}.",
+            (
+                f"Query parameter {name!r} must be a whole number from {minimum} to {maximum}.",
+                f"Параметр запроса «{name}» должен быть целым числом от {minimum} до {maximum}.",
+            ),
             "invalid-parameter",
             parameter=name,
         )
@@ -307,8 +255,10 @@ def date_param(name: str) -> str | None:
     except ValueError:
         raise Problem(
             400,
-            "Bad Request",
-            f"Query parameter {name!r} must be a date like 2026-06-01.",
+            (
+                f"Query parameter {name!r} must be a date like 2026-06-01.",
+                f"Параметр запроса «{name}» должен быть датой вида 2026-06-01.",
+            ),
             "invalid-parameter",
             parameter=name,
         ) from None
@@ -317,7 +267,7 @@ def date_param(name: str) -> str | None:
 def page(items: list, default_limit: int = 20) -> Response:
     """One page of ``items`` with the total count, and Link headers (RFC 8288)."""
     limit = int_param("limit", default_limit, 1, PAGE_LIMIT_MAX)
-    offset = int_param("offset", 0, 0, 10**6)
+    offset = int_param("offset", 0, 0, OFFSET_MAX)
     body = {"total": len(items), "limit": limit, "offset": offset}
     body["items"] = items[offset : offset + limit]
     response = json_response(body)
@@ -338,19 +288,18 @@ def page_url(offset: int, limit: int) -> str:
 
 
 def description_language() -> str:
-    """``?lang=`` if given, else the best match for the Accept-Language header."""
-    language = request.args.get("lang")
-    if language is None:
-        return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
-    if language not in LANGUAGES:
+    """``?lang=`` if given, else the best match for Accept-Language, else the default."""
+    if request.args.get("lang") not in (None, *LANGUAGES):
         raise Problem(
             400,
-            "Bad Request",
-            f"Query parameter 'lang' must be one of: {', '.join(LANGUAGES)}.",
+            (
+                f"Query parameter 'lang' must be one of: {', '.join(LANGUAGES)}.",
+                f"Параметр запроса «lang» принимает значения: {', '.join(LANGUAGES)}.",
+            ),
             "invalid-parameter",
             parameter="lang",
         )
-    return language
+    return language()
 
 
 def in_language(forecast: dict, language: str) -> dict:
@@ -370,21 +319,39 @@ def known_city(city_id: str) -> dict:
     except weather.UnknownCity:
         raise Problem(
             404,
-            "Not Found",
-            f"There is no city {city_id!r}. GET /cities lists the known ones.",
+            (
+                f"There is no city {city_id!r}. GET /cities lists the known ones.",
+                f"Города «{city_id}» нет. Известные города перечисляет GET /cities.",
+            ),
             "unknown-city",
         ) from None
+
+
+class AnyPath(PathConverter):
+    """Like ``path``, but also matches a path with a line break in it (%0A)."""
+
+    regex = r"[^/][\s\S]*?"
 
 
 # --------------------------------------------------------------------------
 # The application
 
 
-def create_app() -> Flask:
-    """A new weather API with its own observation store."""
+def create_app(language: str = "en", cors: bool = False) -> Flask:
+    """A new weather API with its own observation store.
+
+    ``language`` ("en" or "ru") is used when a request does not ask for one;
+    ``cors`` lets pages from any origin call the API (see ``rest_docs``).
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    store = ObservationStore()
+    app.config["LANGUAGE"] = language
+    app.url_map.converters["anypath"] = AnyPath
+    store = observations.Store()
+    store.add(SEED)
+    app.extensions["observations"] = store
 
     @app.get("/")
     def index():
@@ -396,6 +363,7 @@ def create_app() -> Flask:
                     "observations": "/observations",
                     "echo": "/anything",
                     "openapi": "/openapi.json",
+                    "docs": "/docs",
                 },
             }
         )
@@ -416,33 +384,40 @@ def create_app() -> Flask:
     def list_forecasts(city_id):
         known_city(city_id)
         first, last = date_param("from"), date_param("to")
-        language = description_language()
+        chosen = description_language()
         days = [
-            in_language(day, language)
+            in_language(day, chosen)
             for day in weather.week(city_id)
             if (first is None or day["date"] >= first) and (last is None or day["date"] <= last)
         ]
-        return with_language(page(days, default_limit=weather.DAYS), language)
+        return with_language(page(days, default_limit=weather.DAYS), chosen)
 
     @app.get("/cities/<city_id>/forecast/<date>")
     def get_forecast(city_id, date):
         known_city(city_id)
-        language = description_language()
+        chosen = description_language()
         try:
             forecast = weather.forecast(city_id, date)
         except ValueError:
             raise Problem(
-                400, "Bad Request", f"{date!r} is not a date like 2026-06-01.", "invalid-date"
+                400,
+                (
+                    f"{date!r} is not a date like 2026-06-01.",
+                    f"«{date}» — не дата вида 2026-06-01.",
+                ),
+                "invalid-date",
             ) from None
         except weather.NoForecast:
+            first, last = weather.DATES[0], weather.DATES[-1]
             raise Problem(
                 404,
-                "Not Found",
-                f"No forecast for {date}: the forecast covers "
-                f"{weather.DATES[0]} to {weather.DATES[-1]}.",
+                (
+                    f"No forecast for {date}: the forecast covers {first} to {last}.",
+                    f"Прогноза на {date} нет: прогноз есть с {first} по {last}.",
+                ),
                 "no-forecast",
             ) from None
-        return with_language(json_response(in_language(forecast, language)), language)
+        return with_language(json_response(in_language(forecast, chosen)), chosen)
 
     @app.get("/observations")
     def list_observations():
@@ -454,58 +429,92 @@ def create_app() -> Flask:
     @app.post("/observations")
     def create_observation():
         require_api_key()
-        observation = store.add(validate_observation(json_body()))
+        fields = validate_observation(json_body())
+        try:
+            observation = store.add(fields, one_per_day=True)
+        except observations.Duplicate as duplicate:
+            city, date = fields["city"], fields["date"]
+            raise Problem(
+                409,
+                (
+                    f"{city} already has an observation for {date}; "
+                    f"change that one with PUT or PATCH instead.",
+                    f"У {city} уже есть наблюдение на {date}; измените его запросом PUT или PATCH.",
+                ),
+                duplicate.code,
+                existing=f"/observations/{duplicate.existing}",
+            ) from None
+        except observations.Error as error:
+            raise store_problem(error) from None
         response = json_response(observation, 201)
         response.headers["Location"] = f"/observations/{observation['id']}"
         return response
 
     @app.get("/observations/<int:observation_id>")
     def get_observation(observation_id):
-        return json_response(store.get(observation_id))
+        try:
+            return json_response(store.get(observation_id))
+        except observations.Error as error:
+            raise store_problem(error) from None
 
     @app.put("/observations/<int:observation_id>")
     def replace_observation(observation_id):
         require_api_key()
-        current = store.get(observation_id)
-        check_if_match(current)
-        fields = validate_observation(json_body())
-        return json_response(store.replace(observation_id, fields))
+        body = json_body()
+        check = if_match()
+        try:
+            # Checked and written under the store's lock: nothing comes between.
+            changed = store.replace(
+                observation_id, lambda current: validate_observation(body), check=check
+            )
+        except observations.Error as error:
+            raise store_problem(error) from None
+        return json_response(changed)
 
     @app.patch("/observations/<int:observation_id>")
     def update_observation(observation_id):
         require_api_key()
-        current = store.get(observation_id)
-        check_if_match(current)
         patch = json_body()
-        if not isinstance(patch, dict):
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "A merge patch must be a JSON object.",
-                "validation-error",
-            )
-        merged = merge_patch(current, patch)
-        merged.pop("id", None)
-        return json_response(store.replace(observation_id, validate_observation(merged)))
+        check = if_match()
+
+        def patched(current: dict) -> dict:
+            if not isinstance(patch, dict):
+                raise Problem(
+                    422,
+                    (
+                        "A merge patch must be a JSON object.",
+                        "Патч слияния (merge patch) должен быть объектом JSON.",
+                    ),
+                    "validation-error",
+                )
+            merged = merge_patch(current, patch)
+            merged.pop("id", None)
+            return validate_observation(merged)
+
+        try:
+            changed = store.replace(observation_id, patched, check=check)
+        except observations.Error as error:
+            raise store_problem(error) from None
+        return json_response(changed)
 
     @app.delete("/observations/<int:observation_id>")
     def delete_observation(observation_id):
         require_api_key()
-        check_if_match(store.get(observation_id))
-        store.delete(observation_id)
+        try:
+            store.delete(observation_id, check=if_match())
+        except observations.Error as error:
+            raise store_problem(error) from None
         return Response(status=204)
 
-    @app.route(
-        "/anything",
-        defaults={"rest": ""},
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    )
-    @app.route("/anything/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    echo_methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    @app.route("/anything", defaults={"rest": ""}, methods=echo_methods)
+    @app.route("/anything/<anypath:rest>", methods=echo_methods)
     def anything(rest):
         body = request.get_data(cache=True).decode("utf-8", errors="replace")
         try:
             parsed = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         return json_response(
             {
@@ -542,7 +551,7 @@ def create_app() -> Flask:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         status = error.code or 500
-        problem = Problem(status, runner.reason_phrase(status), http_error_detail(error))
+        problem = Problem(status, http_error_detail(error))
         # Keep the headers the error brings, such as Allow on a 405.
         for name, value in error.get_headers():
             if name.lower() != "content-type":
@@ -553,21 +562,37 @@ def create_app() -> Flask:
     def handle_unexpected(error: Exception):
         # Never a traceback on the wire.
         return problem_response(
-            Problem(500, "Internal Server Error", "The server failed to answer this request.")
+            Problem(
+                500,
+                (
+                    "The server failed to answer this request.",
+                    "Сервер не смог ответить на этот запрос.",
+                ),
+            )
         )
 
     return app
 
 
-def http_error_detail(error: HTTPException) -> str:
+def http_error_detail(error: HTTPException) -> tuple[str, str]:
+    path, method = request.path, request.method
     if error.code == 404:
-        return f"There is nothing at {request.path}. GET / lists what there is."
+        return (
+            f"There is nothing at {path}. GET / lists what there is.",
+            f"По адресу {path} ничего нет. Что есть, перечисляет GET /.",
+        )
     if error.code == 405:
         allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
-        return f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
+        return (
+            f"{method} is not allowed on {path}; allowed: {allowed}.",
+            f"Метод {method} для {path} не разрешён; разрешены: {allowed}.",
+        )
     if error.code == 413:
-        return f"The body is larger than {MAX_BODY_BYTES} bytes."
-    return error.description or error.name
+        return (
+            f"The body is larger than {MAX_BODY_BYTES} bytes.",
+            f"Тело запроса больше {MAX_BODY_BYTES} байт.",
+        )
+    return (error.description or error.name, "Сервер не может обработать этот запрос.")
 
 
 def openapi_document() -> dict:
@@ -575,6 +600,13 @@ def openapi_document() -> dict:
     return json.loads(text)
 
 
-def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
-    """Start the REST weather API in a background thread; ``.url`` is its base URL."""
-    return runner.start_wsgi("rest", create_app(), host, port)
+def start(
+    host: str = "127.0.0.1", port: int = 0, *, language: str = "en", cors: bool = False
+) -> runner.RunningServer:
+    """Start the REST weather API in a background thread; ``.url`` is its base URL.
+
+    ``language`` ("en" or "ru") answers requests that ask for no language
+    (no ``?lang=``, no ``Accept-Language``); ``cors=True`` answers browser pages
+    from other origins (CORS).
+    """
+    return http_server.start_wsgi("rest", create_app(language=language, cors=cors), host, port)

@@ -179,7 +179,7 @@ def test_a_failing_notification_is_not_answered_but_logged(server, send):
     response = send({"jsonrpc": "2.0", "method": "get_forecast", "params": ["atlantis", DAY]})
     assert response.status_code == 204 and response.content == b""
     assert server.log.lines[-1] == (
-        'get_forecast("atlantis", "2026-06-01") notification → error -32001, not sent'
+        'get_forecast("atlantis", "2026-06-01") notification → error 1001, not sent'
     )
 
 
@@ -201,7 +201,7 @@ def test_list_cities_and_get_week(call):
 
 def test_save_observation_counts_ids_per_server(call):
     assert call("save_observation", ["moscow", DAY, 20.5])["result"] == 1
-    params = {"city": "kazan", "date": "2025-01-01", "temperature": -12, "note": "снег"}
+    params = {"city": "kazan", "date": "2026-06-07", "temperature": -12, "note": "снег"}
     assert call("save_observation", params)["result"] == 2
     with jsonrpc.start() as other:
         request = {"jsonrpc": "2.0", "method": "save_observation", "id": 1}
@@ -211,17 +211,18 @@ def test_save_observation_counts_ids_per_server(call):
 
 def test_unknown_city_is_an_application_error_with_helpful_data(call):
     error = call("get_forecast", ["atlantis", DAY])["error"]
-    assert error["code"] == jsonrpc.UNKNOWN_CITY == -32001
+    assert error["code"] == jsonrpc.UNKNOWN_CITY == 1001
     assert error["data"] == {"city": "atlantis", "known_cities": list(weather.CITIES)}
-    assert call("get_week", ["atlantis"])["error"]["code"] == -32001
-    assert call("save_observation", ["atlantis", DAY, 1])["error"]["code"] == -32001
+    assert call("get_week", ["atlantis"])["error"]["code"] == 1001
+    assert call("save_observation", ["atlantis", DAY, 1])["error"]["code"] == 1001
 
 
 def test_no_forecast_is_an_application_error_with_the_dates_there_are(call):
     error = call("get_forecast", ["moscow", "2026-07-01"])["error"]
-    assert error["code"] == jsonrpc.NO_FORECAST == -32002
+    assert error["code"] == jsonrpc.NO_FORECAST == 1002
     assert error["data"]["dates"] == list(weather.DATES)
-    assert -32099 <= error["code"] <= -32000
+    # Application errors stay out of the range JSON-RPC 2.0 reserves.
+    assert not -32768 <= error["code"] <= -32000
 
 
 @pytest.mark.parametrize(
@@ -238,7 +239,8 @@ def test_no_forecast_is_an_application_error_with_the_dates_there_are(call):
         ("get_week", [], "missing a required argument: 'city'"),
         ("save_observation", ["moscow", DAY, "21"], "must be a number, not string"),
         ("save_observation", ["moscow", DAY, True], "must be a number, not boolean"),
-        ("save_observation", ["moscow", DAY, 99], "-90 to 60"),
+        ("save_observation", ["moscow", DAY, 99], "between -90 and 60"),
+        ("save_observation", ["moscow", "2026-07-01", 1], "day of the week"),
         ("save_observation", ["moscow", DAY, 1, "x" * 501], "at most 500"),
         ("save_observation", ["moscow", DAY, 1, ["note"]], "must be a string, not array"),
     ],
