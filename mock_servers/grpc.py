@@ -483,42 +483,43 @@ def start(
     """
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
-    if port:
-        runner.stop_servers_on(host, port)
-    log = runner.RequestLog()
-    executor = futures.ThreadPoolExecutor(
-        MAX_STREAMS + UNARY_WORKERS, thread_name_prefix="mock-grpc-worker"
-    )
-    server = grpc.server(
-        executor,
-        interceptors=[StreamLimit(MAX_STREAMS, log, language)],
-        maximum_concurrent_rpcs=MAX_CALLS,
-        options=[
-            # Without this, Linux lets two servers listen on one port.
-            ("grpc.so_reuseport", 0),
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
-            ("grpc.max_connection_idle_ms", IDLE_CONNECTION_MS),
-        ],
-    )
-    weather_pb2_grpc.add_WeatherServicer_to_server(WeatherService(log, interval, language), server)
-    health_servicer = health.HealthServicer()
-    for name in ("", SERVICE_NAME):  # "" is the whole server
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
-    address = f"{runner.format_host(host)}:{port}"
-    try:
-        actual_port = server.add_insecure_port(address)
-    except RuntimeError:
-        actual_port = 0  # newer grpcio raises, older ones return 0
-    if not actual_port:
-        server.stop(None)
-        executor.shutdown(wait=False)
-        raise OSError(f"cannot listen on {address}")
-    server.start()
-    url = f"{runner.format_host(host)}:{actual_port}"
-    backend = Backend(server, executor, health_servicer)
-    return runner.run("grpc", backend, host=host, port=actual_port, url=url, log=log)
+
+    def bind(host: str, port: int, log: runner.RequestLog) -> tuple[Backend, int]:
+        executor = futures.ThreadPoolExecutor(
+            MAX_STREAMS + UNARY_WORKERS, thread_name_prefix="mock-grpc-worker"
+        )
+        server = grpc.server(
+            executor,
+            interceptors=[StreamLimit(MAX_STREAMS, log, language)],
+            maximum_concurrent_rpcs=MAX_CALLS,
+            options=[
+                # Without this, Linux lets two servers listen on one port.
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
+                ("grpc.max_connection_idle_ms", IDLE_CONNECTION_MS),
+            ],
+        )
+        weather_pb2_grpc.add_WeatherServicer_to_server(
+            WeatherService(log, interval, language), server
+        )
+        health_servicer = health.HealthServicer()
+        for name in ("", SERVICE_NAME):  # "" is the whole server
+            health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        address = runner.address(host, port, scheme="")
+        try:
+            actual_port = server.add_insecure_port(address)
+        except RuntimeError:
+            actual_port = 0  # newer grpcio raises, older ones return 0
+        if not actual_port:
+            server.stop(None)
+            executor.shutdown(wait=False)
+            raise OSError(f"cannot listen on {address}")
+        server.start()
+        return Backend(server, executor, health_servicer), actual_port
+
+    return runner.start("grpc", host, port, bind, scheme="")

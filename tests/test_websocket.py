@@ -15,7 +15,7 @@ import pytest
 import websocket
 from websocket import ABNF
 
-from mock_servers import runner, weather, websocket_server
+from mock_servers import limits, runner, weather, websocket_protocol, websocket_server
 
 INTERVAL = 0.05  # push interval of the test server, in seconds
 
@@ -551,3 +551,193 @@ def test_start_twice_on_the_same_port():
     third = websocket_server.start(port=port)
     with third:
         still_serves(third)
+
+
+# --------------------------------------------------------------------------
+# The learner's language
+
+
+def test_lang_ru_in_the_url_gives_russian_errors_and_close_reasons(server):
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    try:
+        error = ask(ws, {"type": "week", "id": 1, "city": "atlantis"})
+        assert error["code"] == "unknown-city"  # codes stay the same in every language
+        assert error["message"].startswith("нет города «atlantis»")
+        ws.send_binary(b"{}")
+        assert close_code(ws) == (1003, "только текстовые фреймы")
+    finally:
+        ws.close()
+
+
+def test_accept_language_of_the_handshake_is_used_when_the_url_does_not_say(server):
+    header = ["Accept-Language: ru-RU,ru;q=0.9,en;q=0.8"]
+    with contextlib.closing(connect(server, header=header)) as ws:
+        assert ask(ws, {"type": "nope"})["message"].startswith("неизвестный тип «nope»")
+    with contextlib.closing(
+        websocket.create_connection(server.url + "?lang=en", timeout=2, header=header)
+    ) as ws:
+        assert ask(ws, {"type": "nope"})["message"].startswith('unknown type "nope"')
+
+
+def test_start_language_is_the_default():
+    with websocket_server.start(language="ru") as running:
+        with contextlib.closing(connect(running)) as ws:
+            ws.send("{")
+            assert json.loads(ws.recv())["message"] == "сообщение не является корректным JSON"
+
+
+def test_an_unknown_lang_is_a_400(server):
+    with pytest.raises(websocket.WebSocketBadStatusException) as caught:
+        websocket.create_connection(server.url + "?lang=de", timeout=2)
+    assert caught.value.status_code == 400
+    assert b"lang" in caught.value.resp_body
+    with pytest.raises(ValueError):
+        websocket_server.start(language="de")
+
+
+# --------------------------------------------------------------------------
+# A learner who reads, and the bounds of a room
+
+
+def test_a_client_that_does_not_read_for_many_pings_is_not_closed():
+    """websocket-client answers pings only when the program reads: unanswered
+    pings must never end the connection (issue: 1011 after 5 minutes reading)."""
+    assert websocket_server.PING_TIMEOUT is None
+    with websocket_server.start(ping_interval=0.02) as running:
+        with contextlib.closing(connect(running)) as ws:
+            time.sleep(0.5)  # 25 pings go unanswered meanwhile
+            assert ask(ws, {"type": "cities", "id": 1})["id"] == 1
+            assert not [line for line in running.log.lines if "closed" in line]
+
+
+def test_an_idle_connection_is_closed_with_1001_but_not_one_with_a_subscription():
+    with websocket_server.start(idle_timeout=0.3, push_interval=0.05) as running:
+        with (
+            contextlib.closing(connect(running)) as idle,
+            contextlib.closing(connect(running)) as listening,
+        ):
+            ask(listening, {"type": "subscribe", "id": 1, "city": "sochi"})
+            code, reason = close_code(idle)
+            assert code == 1001 and "connect again" in reason
+            assert len(updates(listening, 3)) == 3  # the subscribed one lives on
+        assert "client-1 closed by server: 1001" in repr(running.log)
+
+
+def test_the_connection_cap_answers_503_with_retry_after():
+    with limits.overridden(max_connections=2):
+        running = websocket_server.start()
+    with running:
+        with contextlib.closing(connect(running)), contextlib.closing(connect(running)):
+            with pytest.raises(websocket.WebSocketBadStatusException) as caught:
+                websocket.create_connection(running.url + "?lang=ru", timeout=2)
+            assert caught.value.status_code == 503
+            assert caught.value.resp_headers["retry-after"] == str(limits.RETRY_AFTER)
+            assert "Сервис недоступен" in caught.value.resp_body.decode()
+
+        def a_place_is_free() -> bool:  # once the server has seen both closes
+            try:
+                with contextlib.closing(connect(running)) as ws:
+                    return ask(ws, {"type": "cities"})["type"] == "cities"
+            except websocket.WebSocketBadStatusException:
+                return False
+
+        assert wait_until(a_place_is_free)
+
+
+def test_subscriptions_per_connection_are_bounded(server, monkeypatch):
+    monkeypatch.setattr(websocket_protocol, "MAX_SUBSCRIPTIONS", 2)
+    with connection(server) as ws:
+        ask(ws, {"type": "subscribe", "id": 1, "city": "sochi"})
+        ask(ws, {"type": "subscribe", "id": 2, "city": "kazan"})
+        ws.send(json.dumps({"type": "subscribe", "id": 3, "city": "tokyo"}))
+        while (message := json.loads(ws.recv()))["type"] == "update":
+            pass
+    assert message["code"] == "too-many-subscriptions" and message["id"] == 3
+
+
+def test_an_idle_connection_has_no_push_thread(server):
+    with connection(server) as ws:
+        ask(ws, {"type": "cities"})
+        assert not [t for t in threading.enumerate() if t.name.endswith("-push")]
+        ask(ws, {"type": "subscribe", "city": "sochi"})
+        assert [t for t in threading.enumerate() if t.name.endswith("-push")]
+
+
+def wait_until(condition, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+# --------------------------------------------------------------------------
+# The protocol alone, without a socket
+
+protocol = websocket_protocol
+
+
+@pytest.mark.parametrize("text, request_id, code", BAD_REQUESTS[:-1])  # the last needs state
+def test_parse_refuses_what_the_server_answers_with_an_error(text, request_id, code):
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.parse(text)
+    assert (caught.value.code, caught.value.request_id) == (code, request_id)
+    for language in protocol.LANGUAGES:
+        message = protocol.error(caught.value, language)
+        assert message["code"] == code and message["message"]
+
+
+def test_parse_survives_deep_nesting():
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.parse("[" * 100_000 + "]" * 100_000)
+    assert caught.value.code in ("invalid-json", "invalid-message")
+
+
+def test_a_checked_request_and_its_reply():
+    request = protocol.parse(
+        '{"type": "forecast", "id": 3, "city": "moscow", "date": "2026-06-02"}'
+    )
+    assert request == protocol.Request("forecast", 3, "moscow", date="2026-06-02")
+    assert protocol.answer(request)["forecast"] == weather.forecast("moscow", "2026-06-02")
+
+
+@pytest.mark.parametrize("table", [protocol.ERRORS, protocol.CLOSE_REASONS])
+def test_every_text_is_in_both_languages_with_the_same_blanks(table):
+    import string
+
+    for name, texts in table.items():
+        assert set(texts) == set(protocol.LANGUAGES), name
+        blanks = [
+            {field for _, field, _, _ in string.Formatter().parse(text) if field}
+            for text in texts.values()
+        ]
+        assert blanks[0] == blanks[1], name
+
+
+@pytest.mark.parametrize("name", ["text-only", "rate", "errors", "idle"])
+@pytest.mark.parametrize("language", protocol.LANGUAGES)
+def test_close_reasons_fit_a_control_frame(name, language):
+    reason = protocol.close_reason(name, language, most=10**9, minutes=10**9)
+    assert len(reason.encode()) <= 123
+
+
+@pytest.mark.parametrize(
+    "path, accept_language, expected",
+    [
+        ("/weather?lang=ru", None, "ru"),
+        ("/weather?lang=en", "ru", "en"),
+        ("/weather?lang=de", None, None),
+        ("/weather", "ru-RU,ru;q=0.9,en;q=0.8", "ru"),
+        ("/weather", "de, en;q=0.5", "en"),
+        ("/weather", "ru;q=0", "en"),
+        ("/weather", None, "en"),
+    ],
+)
+def test_the_language_of_a_handshake(path, accept_language, expected):
+    assert protocol.language_of(path, accept_language, "en") == expected
+
+
+def test_printable_escapes_control_characters():
+    assert protocol.printable("a\x1b[2Jb") == "a\\x1b[2Jb"
+    assert len(protocol.printable("x" * 1000)) == 60
