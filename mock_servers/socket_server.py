@@ -124,6 +124,7 @@ class ConnectionTrackingMixin:
         self._connections_lock = threading.Lock()
         self._refusals = threading.BoundedSemaphore(REFUSAL_THREADS)
         self.limits = limits.active()
+        self.connections_opened = 0  # every TCP connection a client opened, refused or not
         super().__init__(*args, **kwargs)
 
     @property
@@ -133,6 +134,7 @@ class ConnectionTrackingMixin:
 
     def process_request(self, request, client_address):
         with self._connections_lock:
+            self.connections_opened += 1
             full = len(self._open_sockets) >= self.limits.max_connections
         if full:
             self._refuse(request)
@@ -161,7 +163,9 @@ class ConnectionTrackingMixin:
             self._open_sockets.add(request)
 
     def _refuse(self, request) -> None:
-        log = getattr(self, "request_log", None) or getattr(self, "log", None)
+        log = getattr(self, "request_log", None)
+        if log is None:
+            log = getattr(self, "log", None)
         if isinstance(log, RequestLog):
             log.record(f"(connection refused: {self.limits.max_connections} already open)")
         if not self.refusal() or not self._refusals.acquire(blocking=False):
