@@ -21,14 +21,13 @@ A backend has three methods::
 This module knows no protocol.  The backends live beside their styles:
 :mod:`mock_servers.socket_server` (socketserver-based servers),
 :mod:`mock_servers.http_server` (WSGI applications over HTTP/1.1),
-:mod:`mock_servers.websocket_backend` and :mod:`mock_servers.grpc`.
+:mod:`mock_servers.websocket_server` and :mod:`mock_servers.grpc`.
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
-import importlib
 import socket
 import threading
 import unicodedata
@@ -357,21 +356,3 @@ def start_on_socket(
             raise
 
     return start(style, host, port, bind, scheme=scheme, path=path)
-
-
-# Where the adapters that lived here before went; code written against the old
-# names (runner.wsgi_backend, ...) keeps working.
-_MOVED = {
-    "ConnectionTrackingMixin": "mock_servers.socket_server",
-    "SocketServerBackend": "mock_servers.socket_server",
-    "reason_phrase": "mock_servers.http_server",
-    "wsgi_backend": "mock_servers.http_server",
-    "start_wsgi": "mock_servers.http_server",
-    "WebSocketBackend": "mock_servers.websocket_backend",
-}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
