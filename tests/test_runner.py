@@ -478,3 +478,116 @@ def test_limits_hold_together():
     assert limits.DEFAULT.max_connections > 30 * 5  # a room of 30, five connections each
     assert limits.DEFAULT.idle_timeout >= 30 and limits.DEFAULT.request_timeout >= 10
     assert json.dumps(limits.DEFAULT.__dict__)  # plain values, printable by the CLI
+
+
+# --------------------------------------------------------------------------
+# The command line for a room
+
+
+def run_command_line(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mock_servers", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def read_until(process: subprocess.Popen, text: str) -> list[str]:
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if text in line:
+            return lines
+    pytest.fail(f"the command line ended without printing {text!r}: {lines}")
+
+
+def finish(process: subprocess.Popen) -> tuple[str, str]:
+    try:
+        process.send_signal(signal.SIGINT)
+        return process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_banner_lists_every_interface_in_the_styles_form(monkeypatch):
+    from mock_servers import __main__ as cli
+
+    monkeypatch.setattr(
+        cli,
+        "interface_addresses",
+        lambda host: [("wlan0", "192.168.1.20"), ("eth0", "fd00::7"), ("lo", "127.0.0.1")],
+    )
+
+    class Server:
+        host, port, url = "0.0.0.0", 8001, "http://0.0.0.0:8001/soap"
+
+    lines = cli.banner("soap", Server(), quiet=False)
+    assert "http://192.168.1.20:8001/soap" in lines[1] and "wlan0" in lines[1]
+    assert "http://[fd00::7]:8001/soap" in lines[2]
+    assert "this machine only" in lines[3]
+    assert any("http://192.168.1.20:8001/soap?wsdl" in line for line in lines)
+    assert not any("0.0.0.0" in line for line in lines)
+
+    Server.url = "0.0.0.0:8001"  # gRPC's target has no scheme
+    assert "  192.168.1.20:8001" in cli.banner("grpc", Server(), quiet=True)[1]
+
+
+def test_interface_addresses_of_a_wildcard_include_the_loopback_last():
+    from mock_servers import __main__ as cli
+
+    addresses = [address for _name, address in cli.interface_addresses("0.0.0.0")]
+    assert addresses[-1].startswith("127.")
+    assert "0.0.0.0" not in addresses
+    assert cli.interface_addresses("127.0.0.1") == [("", "127.0.0.1")]
+
+
+def test_typing_reset_gives_fresh_data_on_the_same_port(free_port):
+    port = free_port
+    url = f"http://127.0.0.1:{port}"
+    process = run_command_line("rest", "--port", str(port), "--quiet")
+    try:
+        read_until(process, "Ctrl-C")
+        initial = requests.get(url + "/observations", timeout=5).json()
+        new = {"city": "kazan", "date": "2026-06-03", "temperature": 20}
+        key = {"X-API-Key": rest.API_KEY}
+        assert requests.post(url + "/observations", json=new, headers=key, timeout=5).ok
+        assert requests.get(url + "/observations", timeout=5).json() != initial
+        process.stdin.write("reset\n")
+        process.stdin.flush()
+        read_until(process, "reset: fresh data")
+        assert requests.get(url + "/observations", timeout=5).json() == initial
+    finally:
+        out, err = finish(process)
+    assert "GET /observations" not in out  # --quiet: no line per request
+    assert process.returncode == 0 and "Traceback" not in err
+
+
+def test_cors_option_reaches_the_rest_server(free_port):
+    answer = rest.create_app(cors=True).test_client().get("/cities", headers={"Origin": "x"})
+    if "Access-Control-Allow-Origin" not in answer.headers:
+        pytest.skip("this REST server does not answer with CORS yet")
+    port = free_port
+    process = run_command_line("rest", "--port", str(port), "--cors")
+    try:
+        read_until(process, "Ctrl-C")
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/cities",
+            headers={"Origin": "http://example.org"},
+            timeout=5,
+        )
+        assert answer.headers.get("Access-Control-Allow-Origin") in ("*", "http://example.org")
+    finally:
+        finish(process)
+
+
+def test_cors_is_refused_for_other_styles():
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_servers", "soap", "--cors"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2 and "--cors" in result.stderr
