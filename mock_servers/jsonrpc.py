@@ -510,13 +510,17 @@ def start(host: str = "127.0.0.1", port: int = 0, *, language: str = "en") -> ru
     """Start the JSON-RPC weather service; ``.url`` is its endpoint, ending in /jsonrpc.
 
     ``language`` ("en" or "ru"): the messages' language when a request's
-    Accept-Language asks for neither.
+    Accept-Language asks for neither.  ``server.observations`` is the
+    server's ``observations.Store``.
     """
     languages.checked(language)
+    store = observations.Store()
 
     def backend(sock, log):
-        rpc = JsonRpc(WeatherMethods().table(), log, language)
+        rpc = JsonRpc(WeatherMethods(store).table(), log, language)
         # No log for the HTTP lines: JsonRpc records one line per call instead.
         return http_server.wsgi_backend(create_app(rpc), sock)
 
-    return runner.start_on_socket("jsonrpc", host, port, backend, path=PATH)
+    server = runner.start_on_socket("jsonrpc", host, port, backend, path=PATH)
+    server.observations = store  # what save_observation stored
+    return server

@@ -90,6 +90,7 @@ class overridden:
     def __exit__(self, *exc_info) -> None:
         _active[0] = self._previous
 
+
 # Observations one server stores (REST, SOAP, XML-RPC, JSON-RPC and gRPC each
 # keep their own; see observations.py).  A lesson saves a handful; 30 learners
 # a few hundred.  10,000 keeps a server's memory under about 10 MB even with

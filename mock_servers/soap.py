@@ -12,8 +12,10 @@ Operations (namespace ``urn:weather-course:weather``, prefix ``w``)::
     ListCities()                         -> city: City, repeated
     GetWeek(city)                        -> week: Week (7 Forecast elements)
     SaveObservation(city, date, temperature, note?) -> id
-        the only operation that changes state: each server instance numbers
-        its observations 1, 2, 3...
+        the only operation that changes state: stores the observation in
+        this server's memory (``mock_servers.observations``, the rules every
+        style shares) and numbers it 1, 2, 3...; a full store answers a
+        ``soap:Server`` fault with code STORE_FULL
 
 Each request is an HTTP POST to the endpoint with ``Content-Type: text/xml``
 and a ``SOAPAction`` header naming the operation, for example
@@ -32,7 +34,14 @@ programs::
       </w:WeatherFault>
     </detail>
 
-The codes are listed in the schema (``FaultCode``).  Hostile or broken
+The codes are listed in the schema (``FaultCode``).  ``faultstring`` and the
+detail's ``message`` are in English, or in Russian when the request's
+``Accept-Language`` prefers it (``start(language="ru")`` makes Russian the
+default); the codes never change.  This is SOAP 1.1 (the WSDL binds to it):
+a fault travels with HTTP 500, and the request names its operation in the
+``SOAPAction`` header.  SOAP 1.2 would use ``application/soap+xml`` with an
+``action`` parameter instead, ``env:Sender``/``env:Receiver`` fault codes,
+``Reason/Text`` with ``xml:lang``, and HTTP 400 for a sender's fault.  Hostile or broken
 messages get a ``soap:Client`` fault too, and the server goes on serving:
 
 * a DOCTYPE (and so any entity, external or exploding) is refused before
@@ -54,7 +63,6 @@ fault with a generic message.
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -63,7 +71,7 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 from xmlschema.extras.wsdl import Wsdl11Document
 
-from mock_servers import http_server, runner, weather
+from mock_servers import http_server, languages, observations, runner, weather
 
 PATH = "/soap"
 WSDL_FILE = Path(__file__).with_name("weather.wsdl")
@@ -123,19 +131,38 @@ if WSDL_TEXT.count(WSDL_ADDRESS) != 1:
 
 
 class Fault(Exception):
-    """A SOAP fault to send back; ``code`` is one of the schema's FaultCode values."""
+    """A SOAP fault to send back; ``code`` is one of the schema's FaultCode values.
 
-    def __init__(self, code: str, message: str, faultcode: str = "Client") -> None:
-        super().__init__(message)
+    ``message`` is an ``(English, Russian)`` pair; ``text(language)`` picks one.
+    """
+
+    def __init__(self, code: str, message: tuple[str, str], faultcode: str = "Client") -> None:
+        super().__init__(message[0])
         self.code = code
-        self.message = message
+        self.messages = message
+        self.message = message[0]
         self.faultcode = faultcode
+
+    def text(self, language: str) -> str:
+        return languages.text(language, *self.messages)
 
 
 def _short(text: object, limit: int = 60) -> str:
     """A client's value, cut short, for quoting in a fault message."""
     text = str(text)
     return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _short_ru(text: object, limit: int = 60) -> str:
+    """The same, in Russian quotes."""
+    text = str(text)
+    return f"«{text if len(text) <= limit else text[:limit] + '…'}»"
+
+
+NO_DOCTYPE = (
+    "a SOAP message must not contain a DOCTYPE",
+    "в сообщении SOAP не должно быть DOCTYPE",
+)
 
 
 def _week_text() -> str:
@@ -151,7 +178,11 @@ def _city(city_id: str) -> dict:
         return weather.city(city_id)
     except weather.UnknownCity:
         raise Fault(
-            "UNKNOWN_CITY", f"unknown city {_short(city_id)}; ListCities gives the known ones"
+            "UNKNOWN_CITY",
+            (
+                f"unknown city {_short(city_id)}; ListCities gives the known ones",
+                f"неизвестный город {_short_ru(city_id)}; известные города перечисляет ListCities",
+            ),
         ) from None
 
 
@@ -161,10 +192,21 @@ def _forecast(city_id: str, date: str) -> dict:
         return weather.forecast(city_id, date)
     except weather.NoForecast:
         raise Fault(
-            "DATE_OUT_OF_RANGE", f"no forecast for {_short(date)}: {_week_text()}"
+            "DATE_OUT_OF_RANGE",
+            (
+                f"no forecast for {_short(date)}: {_week_text()}",
+                f"прогноза на {_short_ru(date)} нет: неделя прогноза — "
+                f"с {weather.DATES[0]} по {weather.DATES[-1]}",
+            ),
         ) from None
     except ValueError:
-        raise Fault("INVALID_DATE", f"{_short(date)} is not a date in YYYY-MM-DD form") from None
+        raise Fault(
+            "INVALID_DATE",
+            (
+                f"{_short(date)} is not a date in YYYY-MM-DD form",
+                f"{_short_ru(date)} — не дата вида ГГГГ-ММ-ДД",
+            ),
+        ) from None
 
 
 def get_forecast(request: dict, state: ServiceState) -> dict:
@@ -180,10 +222,30 @@ def get_week(request: dict, state: ServiceState) -> dict:
     return {"week": {"forecast": weather.week(request["city"])}}
 
 
+# How a broken rule of observations.py reads as this contract's fault code.
+OBSERVATION_FAULTS = {
+    "unknown-city": "UNKNOWN_CITY",
+    "not-a-date": "INVALID_DATE",
+    "date-out-of-range": "DATE_OUT_OF_RANGE",
+}
+
+
 def save_observation(request: dict, state: ServiceState) -> dict:
-    # An observation must be of a day of the week, like a forecast.
-    _forecast(request["city"], request["date"])
-    return {"id": state.save(request)}
+    fields = dict(request)
+    # xs:decimal arrives as a Decimal; the rules (and the store) take numbers.
+    fields["temperature"] = float(fields["temperature"])
+    try:
+        return {"id": state.save(observations.validate(fields))}
+    except observations.Full as full:
+        raise Fault("STORE_FULL", (full.message("en"), full.message("ru")), "Server") from None
+    except observations.Invalid as invalid:
+        mistake = invalid.mistakes[0]
+        code = OBSERVATION_FAULTS.get(mistake.code, "INVALID_REQUEST")
+        message = (
+            f"{mistake.field}: {mistake.message('en')}",
+            f"{mistake.field}: {mistake.message('ru')}",
+        )
+        raise Fault(code, message) from None
 
 
 HANDLERS = {
@@ -197,16 +259,18 @@ if set(HANDLERS) != {operation.name for operation in OPERATIONS.values()}:
 
 
 class ServiceState:
-    """What one server instance remembers: the observations saved to it."""
+    """What one server instance remembers: the observations saved to it
+    (an ``observations.Store``, the same as every other style's)."""
 
     def __init__(self) -> None:
-        self.observations: list[dict] = []
-        self._lock = threading.Lock()
+        self.store = observations.Store()
 
-    def save(self, observation: dict) -> int:
-        with self._lock:
-            self.observations.append(dict(observation))
-            return len(self.observations)
+    @property
+    def observations(self) -> list[dict]:
+        return self.store.list()
+
+    def save(self, fields: dict) -> int:
+        return self.store.add(fields)["id"]
 
 
 # --------------------------------------------------------------------------
@@ -216,7 +280,7 @@ class ServiceState:
 def parse_xml(body: bytes) -> etree._Element:
     """Parse a request body, refusing what a SOAP message must not contain."""
     if any(marker in body for marker in _DOCTYPE_MARKERS):
-        raise Fault("FORBIDDEN_XML", "a SOAP message must not contain a DOCTYPE")
+        raise Fault("FORBIDDEN_XML", NO_DOCTYPE)
     # Parsed as a stream of events, so that a deep document is refused as soon
     # as it gets too deep.  The options keep entities unloaded and unexpanded,
     # a second wall behind the DOCTYPE check.
@@ -235,18 +299,36 @@ def parse_xml(body: bytes) -> etree._Element:
             if event == "start":
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise Fault("FORBIDDEN_XML", f"elements nested more than {MAX_DEPTH} deep")
+                    raise Fault(
+                        "FORBIDDEN_XML",
+                        (
+                            f"elements nested more than {MAX_DEPTH} deep",
+                            f"элементы вложены глубже {MAX_DEPTH} уровней",
+                        ),
+                    )
             elif event == "end":
                 depth -= 1
             else:
                 raise Fault(
-                    "FORBIDDEN_XML", "a SOAP message must not contain processing instructions"
+                    "FORBIDDEN_XML",
+                    (
+                        "a SOAP message must not contain processing instructions",
+                        "в сообщении SOAP не должно быть инструкций обработки "
+                        "(processing instructions)",
+                    ),
                 )
     except etree.XMLSyntaxError as error:
-        raise Fault("MALFORMED_XML", f"the body is not well-formed XML: {error.msg}") from None
+        line = getattr(error, "lineno", None) or 1
+        raise Fault(
+            "MALFORMED_XML",
+            (
+                f"the body is not well-formed XML: {error.msg}",
+                f"тело запроса — не корректный (well-formed) XML: ошибка в строке {line}",
+            ),
+        ) from None
     root = events.root
     if root.getroottree().docinfo.internalDTD is not None:
-        raise Fault("FORBIDDEN_XML", "a SOAP message must not contain a DOCTYPE")
+        raise Fault("FORBIDDEN_XML", NO_DOCTYPE)
     return root
 
 
@@ -255,25 +337,45 @@ def body_element(envelope: etree._Element) -> etree._Element:
     if envelope.tag == f"{{{SOAP12_ENV}}}Envelope":
         raise Fault(
             "VERSION_MISMATCH",
-            "this is a SOAP 1.2 envelope; this endpoint speaks SOAP 1.1",
+            (
+                "this is a SOAP 1.2 envelope; this endpoint speaks SOAP 1.1",
+                "это конверт SOAP 1.2, а эта точка доступа понимает SOAP 1.1",
+            ),
             faultcode="VersionMismatch",
         )
     if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
-        raise Fault("INVALID_REQUEST", "the root element is not a SOAP 1.1 Envelope")
+        raise Fault(
+            "INVALID_REQUEST",
+            (
+                "the root element is not a SOAP 1.1 Envelope",
+                "корневой элемент — не конверт (Envelope) SOAP 1.1",
+            ),
+        )
     header = envelope.find("soap:Header", NSMAP)
     for entry in header if header is not None else ():
         if entry.get(f"{{{SOAP_ENV}}}mustUnderstand") == "1":
             raise Fault(
                 "MUST_UNDERSTAND",
-                f"header {_short(etree.QName(entry).localname)} is not understood here",
+                (
+                    f"header {_short(etree.QName(entry).localname)} is not understood here",
+                    f"заголовок {_short_ru(etree.QName(entry).localname)} здесь не понимают",
+                ),
                 faultcode="MustUnderstand",
             )
     body = envelope.find("soap:Body", NSMAP)
     if body is None:
-        raise Fault("INVALID_REQUEST", "the envelope has no soap:Body")
+        raise Fault(
+            "INVALID_REQUEST", ("the envelope has no soap:Body", "в конверте нет soap:Body")
+        )
     children = list(body)
     if len(children) != 1:
-        raise Fault("INVALID_REQUEST", f"the soap:Body must hold one element, not {len(children)}")
+        raise Fault(
+            "INVALID_REQUEST",
+            (
+                f"the soap:Body must hold one element, not {len(children)}",
+                f"в soap:Body должен быть один элемент, а не {len(children)}",
+            ),
+        )
     return children[0]
 
 
@@ -282,13 +384,21 @@ def find_operation(element: etree._Element, soap_action: str) -> Operation:
     operation = OPERATIONS.get(element.tag)
     if operation is None:
         raise Fault(
-            "UNKNOWN_OPERATION", f"no operation takes a {_short(element.tag)} element; see ?wsdl"
+            "UNKNOWN_OPERATION",
+            (
+                f"no operation takes a {_short(element.tag)} element; see ?wsdl",
+                f"ни одна операция не принимает элемент {_short_ru(element.tag)}; см. ?wsdl",
+            ),
         )
     if soap_action != operation.soap_action:
         raise Fault(
             "WRONG_SOAP_ACTION",
-            f"SOAPAction {_short(soap_action)} does not match {operation.name}, "
-            f"which expects {operation.soap_action!r}",
+            (
+                f"SOAPAction {_short(soap_action)} does not match {operation.name}, "
+                f"which expects {operation.soap_action!r}",
+                f"SOAPAction {_short_ru(soap_action)} не подходит к операции {operation.name}: "
+                f"она ждёт «{operation.soap_action}»",
+            ),
         )
     return operation
 
@@ -305,10 +415,18 @@ def decode(operation: Operation, element: etree._Element) -> dict | None:
             and etree.QName(where).localname == "date"
             and not len(error.elem)
         ):
-            message = f"{_short(error.elem.text)} is not a date in YYYY-MM-DD form"
+            message = (
+                f"{_short(error.elem.text)} is not a date in YYYY-MM-DD form",
+                f"{_short_ru(error.elem.text)} — не дата вида ГГГГ-ММ-ДД",
+            )
             raise Fault("INVALID_DATE", message) from None
         raise Fault(
-            "INVALID_REQUEST", f"{operation.name} does not match the schema: {error.reason}"
+            "INVALID_REQUEST",
+            (
+                f"{operation.name} does not match the schema: {error.reason}",
+                f"{operation.name} не соответствует схеме из WSDL"
+                + (f": элемент {etree.QName(where).localname}" if isinstance(where, str) else ""),
+            ),
         ) from None
 
 
@@ -336,12 +454,12 @@ def encode(name: str, data: dict) -> etree._Element:
     )
 
 
-def fault_envelope(fault: Fault) -> bytes:
+def fault_envelope(fault: Fault, language: str = "en") -> bytes:
     element = etree.Element(f"{{{SOAP_ENV}}}Fault")
     etree.SubElement(element, "faultcode").text = f"soap:{fault.faultcode}"
-    etree.SubElement(element, "faultstring").text = fault.message
+    etree.SubElement(element, "faultstring").text = fault.text(language)
     detail = etree.SubElement(element, "detail")
-    detail.append(encode("WeatherFault", {"code": fault.code, "message": fault.message}))
+    detail.append(encode("WeatherFault", {"code": fault.code, "message": fault.text(language)}))
     return envelope(element)
 
 
@@ -352,9 +470,15 @@ def fault_envelope(fault: Fault) -> bytes:
 class SoapApp:
     """The SOAP endpoint as a WSGI application; one instance per server."""
 
-    def __init__(self, log: runner.RequestLog | None = None) -> None:
+    def __init__(
+        self,
+        log: runner.RequestLog | None = None,
+        language: str = "en",
+        state: ServiceState | None = None,
+    ) -> None:
         self.log = log if log is not None else runner.RequestLog()
-        self.state = ServiceState()
+        self.state = state if state is not None else ServiceState()
+        self.language = languages.checked(language)
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -362,8 +486,15 @@ class SoapApp:
             response = self.dispatch(request)
         except Exception:
             # Whatever went wrong stays here; the client learns only that it did.
-            fault = Fault("INTERNAL_ERROR", "the server failed to handle the request", "Server")
-            response = self.fault(f"{request.method} {request.path}", fault)
+            fault = Fault(
+                "INTERNAL_ERROR",
+                (
+                    "the server failed to handle the request",
+                    "сервер не смог обработать запрос",
+                ),
+                "Server",
+            )
+            response = self.fault(f"{request.method} {request.path}", fault, request)
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -393,32 +524,53 @@ class SoapApp:
             name = operation.name
             result = HANDLERS[name](decode(operation, element), self.state)
         except Fault as fault:
-            return self.fault(name, fault)
+            return self.fault(name, fault, request)
         try:
             content = encode(operation.response.local_name, result)
         except xmlschema.XMLSchemaValidationError:
             fault = Fault(
-                "INTERNAL_ERROR", "the server built a response its schema forbids", "Server"
+                "INTERNAL_ERROR",
+                (
+                    "the server built a response its schema forbids",
+                    "сервер построил ответ, который запрещает его схема",
+                ),
+                "Server",
             )
-            return self.fault(name, fault)
+            return self.fault(name, fault, request)
         self.log.record(f"{name} → 200")
         return Response(envelope(content), 200, content_type=CONTENT_TYPE)
 
     def check_headers(self, request: Request) -> str:
         """The SOAPAction, once Content-Type and SOAPAction look like SOAP 1.1."""
         if request.mimetype != "text/xml":
-            hint = " (that is SOAP 1.2)" if request.mimetype == "application/soap+xml" else ""
+            soap12 = request.mimetype == "application/soap+xml"
+            hint = " (that is SOAP 1.2)" if soap12 else ""
+            hint_ru = " (это SOAP 1.2)" if soap12 else ""
             raise Fault(
                 "WRONG_CONTENT_TYPE",
-                f"Content-Type must be text/xml for SOAP 1.1, not {_short(request.mimetype)}{hint}",
+                (
+                    f"Content-Type must be text/xml for SOAP 1.1, "
+                    f"not {_short(request.mimetype)}{hint}",
+                    f"для SOAP 1.1 Content-Type должен быть text/xml, "
+                    f"а не {_short_ru(request.mimetype)}{hint_ru}",
+                ),
             )
         soap_action = request.headers.get("SOAPAction")
         if soap_action is None:
-            raise Fault("WRONG_SOAP_ACTION", "the SOAPAction header is missing")
+            raise Fault(
+                "WRONG_SOAP_ACTION",
+                ("the SOAPAction header is missing", "нет заголовка SOAPAction"),
+            )
         return soap_action.strip().strip('"')
 
     def read_body(self, request: Request) -> bytes:
-        too_large = Fault("TOO_LARGE", f"the request body is over {MAX_BODY} bytes")
+        too_large = Fault(
+            "TOO_LARGE",
+            (
+                f"the request body is over {MAX_BODY} bytes",
+                f"тело запроса больше {MAX_BODY} байт",
+            ),
+        )
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise too_large  # werkzeug's server discards the unread rest
         body = bytearray()
@@ -431,21 +583,36 @@ class SoapApp:
             raise too_large
         return bytes(body)
 
-    def fault(self, name: str, fault: Fault) -> Response:
+    def fault(self, name: str, fault: Fault, request: Request) -> Response:
+        """A fault in the language the request's Accept-Language prefers."""
         self.log.record(f"{name} → {fault.faultcode} fault ({fault.code})")
-        return Response(fault_envelope(fault), 500, content_type=CONTENT_TYPE)
+        language = languages.pick(request.headers.get("Accept-Language"), self.language)
+        response = Response(fault_envelope(fault, language), 500, content_type=CONTENT_TYPE)
+        response.headers["Content-Language"] = language
+        response.vary.add("Accept-Language")
+        return response
 
     def wsdl(self, address: str) -> bytes:
         """The WSDL file, with this server's address in soap:address."""
         return WSDL_TEXT.replace(WSDL_ADDRESS, f"location={quoteattr(address)}").encode()
 
 
-def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
-    """Start the SOAP server; its endpoint is ``server.url``, the WSDL ``server.url + "?wsdl"``."""
+def start(host: str = "127.0.0.1", port: int = 0, *, language: str = "en") -> runner.RunningServer:
+    """Start the SOAP server; its endpoint is ``server.url``, the WSDL ``server.url + "?wsdl"``.
+
+    Faults are in ``language`` ("en" or "ru") unless the request's
+    Accept-Language prefers the other.  ``server.observations`` is the
+    server's ``observations.Store``.
+    """
+    languages.checked(language)
+
+    state = ServiceState()
 
     def make_backend(sock, log):
         # The app records one line per call in the server's log; werkzeug's
         # own "POST /soap → 200" line would only repeat it, so it gets no log.
-        return http_server.wsgi_backend(SoapApp(log), sock)
+        return http_server.wsgi_backend(SoapApp(log, language, state), sock)
 
-    return runner.start_on_socket("soap", host, port, make_backend, path=PATH)
+    server = runner.start_on_socket("soap", host, port, make_backend, path=PATH)
+    server.observations = state.store  # what SaveObservation stored
+    return server

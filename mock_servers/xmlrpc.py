@@ -32,9 +32,11 @@ Faults
 ------
 A call that fails answers a fault, which ``ServerProxy`` raises as
 ``xmlrpc.client.Fault`` with ``faultCode`` and ``faultString``.  The weather
-service's own errors use HTTP-like codes; errors in the call itself use the
-numbers of the XML-RPC "fault code interoperability" convention, which
-JSON-RPC 2.0 later took over unchanged.
+service's own errors use HTTP-like codes.  The XML-RPC specification itself
+defines no fault codes at all; for errors in the call itself this server uses
+the numbers of an informal convention, Dan Libby's "Specification for Fault
+Code Interoperability" (2001), which many XML-RPC libraries follow and which
+JSON-RPC 2.0 later reused.
 
 ======  ==============================================================
 code    meaning
@@ -42,6 +44,7 @@ code    meaning
 400     bad parameters: wrong number or type, a date not in YYYY-MM-DD
         form, a temperature out of range
 404     unknown city, or no forecast for that date
+507     the server stores no more observations (its limit is reached)
 -32700  parse error: not well-formed XML, or XML with a DTD or entities
 -32600  well-formed XML, but not an XML-RPC ``<methodCall>``
 -32601  no such method
@@ -56,12 +59,17 @@ Content-Type is not checked (clients send ``text/xml``, as the specification
 says); answers are ``text/xml``, UTF-8, never gzipped, so a tap on the wire
 shows readable XML.  Each call (each inner call of a multicall, too) adds one
 line to ``server.log``.
+
+Fault strings are in English, or in Russian when the request's
+``Accept-Language`` prefers it (``start(language="ru")`` makes Russian the
+default); fault codes never change.  ``save_observation`` stores what it is
+given in the server's memory, by the rules every style shares
+(``mock_servers.observations``).
 """
 
 from __future__ import annotations
 
 import inspect
-import itertools
 import reprlib
 import threading
 import xmlrpc.client
@@ -71,7 +79,7 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 from defusedxml.common import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
-from mock_servers import http_server, runner, socket_server, weather
+from mock_servers import http_server, languages, observations, runner, socket_server, weather
 
 PATH = "/RPC2"
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -81,6 +89,7 @@ MAX_DISCARD_BYTES = 16 * MAX_REQUEST_BYTES
 
 BAD_PARAMS = 400
 NOT_FOUND = 404
+STORE_FULL = 507
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
@@ -102,21 +111,45 @@ TYPE_NAMES = {
 # The weather methods
 
 
+_request_language = threading.local()
+
+
+def say(english: str, russian: str) -> str:
+    """The text in the language of the request this thread is answering."""
+    return languages.text(getattr(_request_language, "value", "en"), english, russian)
+
+
 def type_name(value) -> str:
     return TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def text(name: str, value) -> str:
     if not isinstance(value, str):
-        raise xmlrpc.client.Fault(BAD_PARAMS, f"{name} must be a string, not {type_name(value)}")
+        raise xmlrpc.client.Fault(
+            BAD_PARAMS,
+            say(
+                f"{name} must be a string, not {type_name(value)}",
+                f"{name}: ожидается string, а не {type_name(value)}",
+            ),
+        )
     return value
+
+
+def unknown_city(city) -> xmlrpc.client.Fault:
+    known = ", ".join(weather.CITIES)
+    return xmlrpc.client.Fault(
+        NOT_FOUND,
+        say(
+            f"unknown city {city!r}; known cities: {known}",
+            f"неизвестный город «{city}»; известные города: {known}",
+        ),
+    )
 
 
 def known_city(city) -> str:
     text("city", city)
     if city not in weather.CITIES:
-        known = ", ".join(weather.CITIES)
-        raise xmlrpc.client.Fault(NOT_FOUND, f"unknown city {city!r}; known cities: {known}")
+        raise unknown_city(city)
     return city
 
 
@@ -125,16 +158,19 @@ def valid_date(date) -> str:
         return weather.parse_date(text("date", date)).isoformat()
     except ValueError:
         raise xmlrpc.client.Fault(
-            BAD_PARAMS, f"date {date!r} is not in YYYY-MM-DD form, e.g. {weather.DATES[0]}"
+            BAD_PARAMS,
+            say(
+                f"date {date!r} is not in YYYY-MM-DD form, e.g. {weather.DATES[0]}",
+                f"дата «{date}» не в виде ГГГГ-ММ-ДД, например {weather.DATES[0]}",
+            ),
         ) from None
 
 
 class WeatherService:
     """The weather methods; one instance per server, holding its observations."""
 
-    def __init__(self) -> None:
-        self._observation_ids = itertools.count(1)
-        self._lock = threading.Lock()
+    def __init__(self, store: observations.Store | None = None) -> None:
+        self.observations = store if store is not None else observations.Store()
 
     def get_forecast(self, city, date):
         """get_forecast(city, date) -> struct
@@ -150,10 +186,13 @@ class WeatherService:
         try:
             return weather.forecast(city, date)
         except weather.NoForecast:
+            first, last = weather.DATES[0], weather.DATES[-1]
             raise xmlrpc.client.Fault(
                 NOT_FOUND,
-                f"no forecast for {city} on {date}; "
-                f"forecasts cover {weather.DATES[0]} to {weather.DATES[-1]}",
+                say(
+                    f"no forecast for {city} on {date}; forecasts cover {first} to {last}",
+                    f"прогноза для {city} на {date} нет; прогнозы есть с {first} по {last}",
+                ),
             ) from None
 
     def list_cities(self):
@@ -175,23 +214,29 @@ class WeatherService:
     def save_observation(self, city, date, temperature, note=""):
         """save_observation(city, date, temperature[, note]) -> int
 
-        Remember the weather someone observed: a city id, a date (YYYY-MM-DD),
-        the temperature in °C (-90 to 60) and an optional note of at most 500
-        characters. Returns the observation's id: 1, 2, 3, ...
-        Faults: 404 unknown city, 400 bad date, temperature or note.
+        Store the weather someone observed in this server's memory: a city
+        id, a day of the week (2026-06-01 to 2026-06-07), the temperature in
+        °C (-90 to 60) and an optional note of at most 500 characters.
+        Returns the observation's id: 1, 2, 3, ...
+        Faults: 404 unknown city, 400 bad date, temperature or note,
+        507 the server stores no more observations.
         """
         known_city(city)
         valid_date(date)
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+        fields = {"city": city, "date": date, "temperature": temperature, "note": note}
+        try:
+            return self.observations.add(observations.validate(fields))["id"]
+        except observations.Full as full:
             raise xmlrpc.client.Fault(
-                BAD_PARAMS, f"temperature must be an int or double, not {type_name(temperature)}"
-            )
-        if not -90 <= temperature <= 60:  # also false for NaN
-            raise xmlrpc.client.Fault(BAD_PARAMS, "temperature must be -90 to 60 °C")
-        if len(text("note", note)) > 500:
-            raise xmlrpc.client.Fault(BAD_PARAMS, "note must be at most 500 characters")
-        with self._lock:
-            return next(self._observation_ids)
+                STORE_FULL, say(full.message("en"), full.message("ru"))
+            ) from None
+        except observations.Invalid as invalid:
+            mistake = invalid.mistakes[0]
+            message = say(mistake.message("en"), mistake.message("ru"))
+            if mistake.code in ("not-text", "not-a-number"):
+                message += say(", not ", ", а не ") + type_name(mistake.value)
+            field = say(f"{mistake.field} ", f"{mistake.field}: ")
+            raise xmlrpc.client.Fault(BAD_PARAMS, field + message) from None
 
     signatures = {
         # XML-RPC introspection: [[return type, parameter types...], ...]
@@ -235,7 +280,14 @@ def short(params) -> str:
 class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
     """SimpleXMLRPCServer on an already listening socket, with weather methods."""
 
-    def __init__(self, sock, log: runner.RequestLog) -> None:
+    def __init__(
+        self,
+        sock,
+        log: runner.RequestLog,
+        language: str = "en",
+        store: observations.Store | None = None,
+    ) -> None:
+        self.language = languages.checked(language)
         super().__init__(
             sock.getsockname()[:2],
             requestHandler=RequestHandler,
@@ -248,7 +300,7 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
         self.socket = sock
         self.server_address = sock.getsockname()
         self.log = log
-        service = WeatherService()
+        service = WeatherService(store)
         self.signatures = {
             **service.signatures,
             "system.listMethods": [["array"]],
@@ -268,16 +320,33 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
                 raise ValueError("no <methodCall> with a <methodName>")
         except DefusedXmlException:
             fault = xmlrpc.client.Fault(
-                PARSE_ERROR, "parse error: XML-RPC has no use for a DTD or entities; refused"
+                PARSE_ERROR,
+                say(
+                    "parse error: XML-RPC has no use for a DTD or entities; refused",
+                    "ошибка разбора: в XML-RPC не нужны DTD и сущности (entities); отказано",
+                ),
             )
             self.log.record(f"(hostile XML) → Fault {PARSE_ERROR}")
         except ExpatError as error:
-            fault = xmlrpc.client.Fault(PARSE_ERROR, f"parse error: {error}")
+            fault = xmlrpc.client.Fault(
+                PARSE_ERROR,
+                say(
+                    f"parse error: {error}",
+                    f"ошибка разбора: XML не корректен (строка {error.lineno}, "
+                    f"позиция {error.offset})",
+                ),
+            )
             self.log.record(f"(unreadable request) → Fault {PARSE_ERROR}")
         except Exception as error:
             # ResponseError, Fault (a <methodResponse> sent as a request), bad values
             detail = str(error) or type(error).__name__
-            fault = xmlrpc.client.Fault(INVALID_REQUEST, f"not an XML-RPC methodCall: {detail}")
+            fault = xmlrpc.client.Fault(
+                INVALID_REQUEST,
+                say(
+                    f"not an XML-RPC methodCall: {detail}",
+                    "это не вызов XML-RPC (methodCall)",
+                ),
+            )
             self.log.record(f"(invalid request) → Fault {INVALID_REQUEST}")
         else:
             try:
@@ -290,7 +359,11 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
                 fault = error
             except Exception:
                 fault = xmlrpc.client.Fault(
-                    INTERNAL_ERROR, "internal error: cannot send the result"
+                    INTERNAL_ERROR,
+                    say(
+                        "internal error: cannot send the result",
+                        "внутренняя ошибка: результат не удаётся отправить",
+                    ),
                 )
         return xmlrpc.client.dumps(fault, encoding=self.encoding).encode(
             self.encoding, "xmlcharrefreplace"
@@ -307,7 +380,11 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
         except Exception as error:
             self.log.record(f"{line} → Fault {INTERNAL_ERROR} ({type(error).__name__}: {error})")
             raise xmlrpc.client.Fault(
-                INTERNAL_ERROR, "internal error: a bug in the weather server; see its log"
+                INTERNAL_ERROR,
+                say(
+                    "internal error: a bug in the weather server; see its log",
+                    "внутренняя ошибка в сервере погоды; подробности — в его журнале",
+                ),
             ) from None
         self.log.record(f"{line} → ok")
         return result
@@ -317,7 +394,10 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
         if function is None:
             raise xmlrpc.client.Fault(
                 METHOD_NOT_FOUND,
-                f"no method {method!r}; system.listMethods() lists them",
+                say(
+                    f"no method {method!r}; system.listMethods() lists them",
+                    f"метода «{method}» нет; список методов — system.listMethods()",
+                ),
             )
         try:
             inspect.signature(function).bind(*params)
@@ -335,7 +415,13 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
         one failed call does not stop the others.
         """
         if not isinstance(call_list, list):
-            raise xmlrpc.client.Fault(BAD_PARAMS, "system.multicall takes an array of calls")
+            raise xmlrpc.client.Fault(
+                BAD_PARAMS,
+                say(
+                    "system.multicall takes an array of calls",
+                    "system.multicall принимает массив вызовов",
+                ),
+            )
         results = []
         for call in call_list:
             try:
@@ -345,10 +431,20 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
                     and isinstance(call.get("params", []), list)
                 ):
                     raise xmlrpc.client.Fault(
-                        BAD_PARAMS, "each call is a struct {methodName: string, params: array}"
+                        BAD_PARAMS,
+                        say(
+                            "each call is a struct {methodName: string, params: array}",
+                            "каждый вызов — структура {methodName: string, params: array}",
+                        ),
                     )
                 if call["methodName"] == "system.multicall":
-                    raise xmlrpc.client.Fault(BAD_PARAMS, "system.multicall cannot be nested")
+                    raise xmlrpc.client.Fault(
+                        BAD_PARAMS,
+                        say(
+                            "system.multicall cannot be nested",
+                            "system.multicall нельзя вкладывать в себя",
+                        ),
+                    )
                 results.append([self._dispatch(call["methodName"], call.get("params", []))])
             except xmlrpc.client.Fault as fault:
                 results.append({"faultCode": fault.faultCode, "faultString": fault.faultString})
@@ -362,7 +458,9 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
         """
         text("method_name", method_name)
         if method_name not in self.funcs:
-            raise xmlrpc.client.Fault(METHOD_NOT_FOUND, f"no method {method_name!r}")
+            raise xmlrpc.client.Fault(
+                METHOD_NOT_FOUND, say(f"no method {method_name!r}", f"метода «{method_name}» нет")
+            )
         return self.signatures[method_name]
 
     def system_methodHelp(self, method_name):
@@ -379,7 +477,10 @@ def wrong_arguments(method: str, function, params) -> str:
     least = sum(parameter.default is inspect.Parameter.empty for parameter in parameters)
     most = len(parameters)
     takes = f"{least}" if least == most else f"{least} to {most}"
-    return f"{method} takes {takes} parameter(s) ({names}), not {len(params)}"
+    return say(
+        f"{method} takes {takes} parameter(s) ({names}), not {len(params)}",
+        f"{method} принимает параметров: {takes} ({names}), а не {len(params)}",
+    )
 
 
 class RequestHandler(SimpleXMLRPCRequestHandler):
@@ -392,6 +493,11 @@ class RequestHandler(SimpleXMLRPCRequestHandler):
         return "WeatherMock/1.0"
 
     def do_POST(self):
+        # Faults are written in the language the request prefers; each
+        # connection has its own thread, so the choice is kept per thread.
+        _request_language.value = languages.pick(
+            self.headers.get("Accept-Language"), self.server.language
+        )
         if not self.is_rpc_path_valid():
             self.refuse(404, f"Not Found: XML-RPC calls go to {PATH}")
             return
@@ -452,12 +558,21 @@ class RequestHandler(SimpleXMLRPCRequestHandler):
         pass  # the RequestLog has a line per call instead of stderr
 
 
-def start(host: str = "127.0.0.1", port: int = 0) -> runner.RunningServer:
-    """Start the XML-RPC weather service; ``.url`` is its endpoint, ending in /RPC2."""
-    return runner.start_on_socket(
+def start(host: str = "127.0.0.1", port: int = 0, *, language: str = "en") -> runner.RunningServer:
+    """Start the XML-RPC weather service; ``.url`` is its endpoint, ending in /RPC2.
+
+    Fault strings are in ``language`` ("en" or "ru") unless the request's
+    Accept-Language prefers the other.  ``server.observations`` is the
+    server's ``observations.Store``.
+    """
+    languages.checked(language)
+    store = observations.Store()
+    server = runner.start_on_socket(
         "xmlrpc",
         host,
         port,
-        lambda sock, log: socket_server.SocketServerBackend(Server(sock, log)),
+        lambda sock, log: socket_server.SocketServerBackend(Server(sock, log, language, store)),
         path=PATH,
     )
+    server.observations = store  # what save_observation stored
+    return server

@@ -185,7 +185,8 @@ def test_responses_are_tidy_and_deterministic(server):
         ("GetForecast", ("moscow", "2026-06-01Z"), "INVALID_DATE"),  # valid xs:date, no zone here
         ("SaveObservation", ("moscow", "06/01/2026", 10), "INVALID_DATE"),
         ("SaveObservation", ("moscow", "2026-06-01", 61), "INVALID_REQUEST"),
-        ("SaveObservation", ("moscow", "2026-06-01", 10, "x" * 201), "INVALID_REQUEST"),
+        ("SaveObservation", ("moscow", "2026-06-01", 10, "x" * 501), "INVALID_REQUEST"),
+        ("SaveObservation", ("moscow", "2026-07-01", 10), "DATE_OUT_OF_RANGE"),
         ("GetForecast", ("", "2026-06-01"), "INVALID_REQUEST"),
     ],
 )

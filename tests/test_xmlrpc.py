@@ -88,7 +88,7 @@ def test_get_week(proxy):
 
 def test_save_observation_counts_ids_per_server(server, proxy):
     assert proxy.save_observation("moscow", DAY, 20.5) == 1
-    assert proxy.save_observation("kazan", "2025-12-31", -3, "snow") == 2
+    assert proxy.save_observation("kazan", weather.DATES[-1], -3, "snow") == 2
     with weather_xmlrpc.start() as other, xmlrpc.client.ServerProxy(other.url) as client:
         assert client.save_observation("moscow", DAY, 1) == 1
 
@@ -116,7 +116,8 @@ def test_save_observation_counts_ids_per_server(server, proxy):
         (lambda p: p.save_observation("moscow", "yesterday", 1), 400, "YYYY-MM-DD"),
         (lambda p: p.save_observation("moscow", DAY, "warm"), 400, "not string"),
         (lambda p: p.save_observation("moscow", DAY, True), 400, "not boolean"),
-        (lambda p: p.save_observation("moscow", DAY, 61), 400, "-90 to 60"),
+        (lambda p: p.save_observation("moscow", DAY, 61), 400, "between -90 and 60"),
+        (lambda p: p.save_observation("moscow", "2026-07-01", 1), 400, "day of the week"),
         (lambda p: p.save_observation("moscow", DAY, 1, "x" * 501), 400, "500 characters"),
         (lambda p: p.save_observation("moscow", DAY, 1, 5), 400, "note must be a string"),
         (lambda p: p.forecast("moscow", DAY), -32601, "no method 'forecast'"),
