@@ -424,7 +424,8 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
                 (
                     f"{city} already has an observation for {date}; "
                     f"change that one with PUT or PATCH instead.",
-                    f"У {city} уже есть наблюдение на {date}; измените его запросом PUT или PATCH.",
+                    f"У города {weather.CITIES[city][1]} уже есть наблюдение на {date}; "
+                    f"измените его запросом PUT или PATCH.",
                 ),
                 duplicate.code,
                 existing=f"/observations/{duplicate.existing}",

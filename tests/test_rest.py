@@ -542,3 +542,92 @@ def test_description_language_from_query_or_accept_language(api):
     english = api("GET", "/cities/moscow/forecast/2026-06-01", headers={"Accept-Language": "de"})
     assert english.json()["description"] == "Clear sky"
     assert_problem(api("GET", "/cities/moscow/forecast", params={"lang": "fr"}), 400)
+
+
+# --------------------------------------------------------------------------
+# Problems in the learner's language
+
+
+RUSSIAN = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+# Names a Russian text may show as they are: methods, headers, media types, fields.
+NAMES = (
+    "JSON",
+    "GET",
+    "PUT",
+    "PATCH",
+    "POST",
+    "DELETE",
+    "HEAD",
+    "OPTIONS",
+    "Content-Type",
+    "application/json",
+    "API",
+    "X-API-Key",
+    "ETag",
+    "/cities",
+    "errors",
+    "merge patch",
+    "W/",
+    "/nowhere",
+)
+
+
+def no_latin_words(text: str) -> bool:
+    """True if ``text`` holds no English words besides names the API itself uses."""
+    text = re.sub(r"«[^»]*»", "", text)  # quoted names: parameters, values
+    for name in sorted(NAMES, key=len, reverse=True):
+        text = text.replace(name, "")
+    return re.search(r"[A-Za-z]{3,}", text) is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("GET", "/cities/atlantis", {}, 404),
+        ("GET", "/cities?limit=0", {}, 400),
+        ("GET", "/cities/moscow/forecast/2026-07-01", {}, 404),
+        ("GET", "/cities/moscow/forecast/tomorrow", {}, 400),
+        ("GET", "/nowhere", {}, 404),
+        ("DELETE", "/cities", {}, 405),
+        ("POST", "/observations", {"json": {}}, 401),
+        ("POST", "/observations", {"json": {}, "headers": {"X-API-Key": "x"}}, 401),
+        ("POST", "/observations", {"data": "x", "headers": KEY}, 415),
+        ("POST", "/observations", {"data": "{", "headers": json_type}, 400),
+        ("POST", "/observations", {"json": {"city": {}}, "headers": KEY}, 422),
+        (
+            "POST",
+            "/observations",
+            {"json": {**new, "city": "moscow", "date": "2026-06-01"}, "headers": KEY},
+            409,
+        ),
+        ("PUT", "/observations/1", {"json": new, "headers": {**KEY, "If-Match": '"0"'}}, 412),
+        ("GET", "/observations/99", {}, 404),
+        ("POST", "/observations", {"data": too_big, "headers": json_type}, 413),
+    ],
+)
+def test_problems_come_in_russian_when_asked(api, method, path, kwargs, status):
+    headers = {**kwargs.pop("headers", {}), **RUSSIAN}
+    response = api(method, path, headers=headers, **kwargs)
+    body = assert_problem(response, status)
+    assert response.headers["Content-Language"] == "ru"
+    assert "Accept-Language" in response.headers["Vary"]
+    texts = [body["title"], body["detail"]]
+    texts += [error["message"] for error in body.get("errors", [])]
+    for text in texts:
+        assert no_latin_words(text), text
+    english = api(method, path, headers={**headers, "Accept-Language": "en"}, **kwargs)
+    assert english.json()["title"] != body["title"]
+
+
+def test_the_default_language_is_the_servers_choice():
+    with rest.start(language="ru") as server:
+        plain = requests.get(server.url + "/cities/atlantis", timeout=5)
+        assert plain.json()["title"] == "Не найдено"
+        asked = requests.get(
+            server.url + "/cities/atlantis", headers={"Accept-Language": "en"}, timeout=5
+        )
+        assert asked.json()["title"] == "Not Found"
+        forecast = requests.get(server.url + "/cities/moscow/forecast/2026-06-01", timeout=5)
+        assert forecast.json()["description"] == "Ясно"
+    with pytest.raises(ValueError):
+        rest.create_app(language="de")
