@@ -30,7 +30,7 @@ WORDS = {
         "framing": "обвязка: заголовки HTTP и фреймов",
         "bytes": "байт в сети, в обе стороны",
         "median": "медиана времени, мс",
-        "times": "Медиана {repeat} вызовов на этом компьютере (loopback)",
+        "times": "Медиана на этом компьютере (loopback), вызовов: {repeat}",
         "so far": "байт с начала",
         "messages so far": "сообщений с начала",
         "delay": "задержка до получения, мс",
@@ -43,6 +43,13 @@ WORDS = {
 
 def _number(value: float, language: str) -> str:
     return f"{value:g}".replace(".", TEXT[language]["decimal"])
+
+
+def _commas(language: str):
+    """A tick formatter that writes numbers with the language's decimal sign."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _position: _number(value, language))
 
 
 def bytes_chart(comparison, language: str = "en"):
@@ -66,6 +73,8 @@ def bytes_chart(comparison, language: str = "en"):
     axes[0][0].invert_yaxis()
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    for ax in axes[0]:
+        ax.xaxis.set_major_formatter(_commas(language))
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 
@@ -86,6 +95,7 @@ def time_chart(comparison, language: str = "en"):
     ax.set_ylabel(words["median"])
     ax.set_title(words["times"].format(repeat=comparison.repeat))
     fig.legend(loc="lower center", ncol=len(QUESTIONS), frameon=False)
+    ax.yaxis.set_major_formatter(_commas(language))
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
@@ -112,5 +122,8 @@ def race_chart(race, language: str = "en"):
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=3, frameon=False)
     fig.suptitle(words["race"])
+    for ax in axes:
+        ax.xaxis.set_major_formatter(_commas(language))
+        ax.yaxis.set_major_formatter(_commas(language))
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
