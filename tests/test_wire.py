@@ -19,6 +19,7 @@ from mock_servers import xmlrpc as xmlrpc_server
 from mock_servers.grpc import weather_pb2, weather_pb2_grpc
 
 REQUEST = b"GET /cities/moscow HTTP/1.1\r\nHost: weather\r\nConnection: close\r\n\r\n"
+KEEP_ALIVE_REQUEST = b"GET /cities/moscow HTTP/1.1\r\nHost: weather\r\n\r\n"
 # The example key of RFC 6455, section 1.3, and the answer the RFC gives for it.
 WS_KEY, WS_ACCEPT = "dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 MASK = b"\x01\x02\x03\x04"
@@ -196,14 +197,16 @@ def test_chunked_bodies_split_chunks_and_unfinished_messages():
 
 def test_a_204_or_304_answer_has_no_body_even_when_more_follows():
     answers = b"HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"
-    parts = wire.read_messages(chunks((wire.TO_SERVER, REQUEST * 2), (wire.TO_CLIENT, answers)))
+    parts = wire.read_messages(
+        chunks((wire.TO_SERVER, KEEP_ALIVE_REQUEST * 2), (wire.TO_CLIENT, answers))
+    )
     assert [p.summary for p in parts] == [
         "GET /cities/moscow HTTP/1.1",
         "GET /cities/moscow HTTP/1.1",
         "HTTP/1.1 304 Not Modified",
         "HTTP/1.1 204 No Content",
     ]
-    assert sum(p.size for p in parts) == len(REQUEST) * 2 + len(answers)
+    assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) * 2 + len(answers)
 
 
 def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server):
@@ -273,3 +276,151 @@ def test_tap_url_keeps_the_form_of_the_server_url():
         assert tap.url == f"http://127.0.0.1:{tap._relay.port}"
     with weather_grpc.start() as server, wire.tap(server) as tap:
         assert tap.url == f"127.0.0.1:{tap._relay.port}"
+
+
+# --------------------------------------------------------------------------
+# Bytes that cannot be framed: shown, never raised
+
+
+def unparsed(parts: list[wire.Message]) -> list[wire.Message]:
+    return [p for p in parts if p.kind == "TCP" and p.summary.startswith("unparsed bytes")]
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+        b"\x00\x01 not http at all \xff\r\n\r\n",
+    ],
+)
+def test_a_malformed_answer_is_shown_as_unparsed_bytes(response):
+    parts = wire.read_messages(
+        chunks((wire.TO_SERVER, KEEP_ALIVE_REQUEST), (wire.TO_CLIENT, response))
+    )
+    assert parts[0].summary == "GET /cities/moscow HTTP/1.1"  # what came before is read
+    [bad] = unparsed(parts)
+    assert bad.direction == wire.TO_CLIENT and bad.application is False
+    assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) + len(response)
+    assert "unparsed bytes" in bad.text()
+
+
+def test_a_malformed_request_and_everything_after_it_is_unparsed():
+    bad = b"POST /observations HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3\r\n\r\n{}"
+    parts = wire.read_messages(
+        chunks(
+            (wire.TO_SERVER, KEEP_ALIVE_REQUEST),
+            (wire.TO_CLIENT, b"HTTP/1.1 204 No Content\r\n\r\n"),
+            (wire.TO_SERVER, bad),
+            (wire.TO_SERVER, KEEP_ALIVE_REQUEST),
+        )
+    )
+    assert [p.kind for p in parts] == ["HTTP", "HTTP", "TCP", "TCP"]
+    assert [p.payload for p in unparsed(parts)] == [bad, KEEP_ALIVE_REQUEST]
+
+
+def test_a_frame_that_breaks_rfc_6455_is_unparsed():
+    answer = (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + WS_ACCEPT.encode() + b"\r\n\r\n"
+    )
+    good = masked_text_frame(b"hi")
+    unmasked = b"\x81\x02hi"  # a client must mask (RFC 6455, section 5.1)
+    parts = wire.read_messages(
+        chunks(
+            (wire.TO_SERVER, handshake(80)),
+            (wire.TO_CLIENT, answer),
+            (wire.TO_SERVER, good + unmasked),
+        )
+    )
+    assert [(p.kind, p.summary) for p in parts[:3]] == [
+        ("HTTP", "GET /weather HTTP/1.1"),
+        ("HTTP", "HTTP/1.1 101 Switching Protocols"),
+        ("WebSocket", "text frame"),
+    ]
+    [bad] = unparsed(parts)
+    assert bad.payload == unmasked and "masking" in bad.summary
+
+
+def test_bytes_of_a_protocol_nobody_knows_never_raise():
+    import random
+
+    rng = random.Random(13)
+    for _ in range(300):
+        pieces = [
+            (rng.choice([wire.TO_SERVER, wire.TO_CLIENT]), rng.randbytes(rng.randint(1, 64)))
+            for _ in range(rng.randint(1, 6))
+        ]
+        if rng.random() < 0.5:  # a good start, then noise
+            pieces.insert(0, (wire.TO_SERVER, KEEP_ALIVE_REQUEST))
+        parts = wire.read_messages(chunks(*pieces))
+        assert sum(p.size for p in parts) == sum(len(data) for _, data in pieces)
+
+
+def test_a_live_tap_relays_and_reads_a_malformed_request(rest_server):
+    bad = b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nonsense\r\nConnection: close\r\n\r\n"
+    with wire.tap(rest_server) as tap:
+        host, port = address(tap)
+        with socket.create_connection((host, port), timeout=5) as sock:
+            sock.sendall(bad)
+            answer = read_all(sock)  # whatever the server says, through the tap
+        assert answer.startswith(b"HTTP/1.1 ")
+        assert wait_for(lambda: sum(p.size for p in tap.read()) == len(bad) + len(answer))
+        parts = tap.read()
+        assert unparsed(parts) and sum(p.size for p in parts) == len(bad) + len(answer)
+        assert raw_get(tap.url).startswith(b"HTTP/1.1 200")  # the tap still works
+
+
+# --------------------------------------------------------------------------
+# Bounded memory
+
+
+def test_the_tap_keeps_at_most_max_bytes_and_says_so(rest_server, capsys):
+    with wire.tap(rest_server, max_bytes=1000) as tap:
+        for _ in range(10):
+            raw_get(tap.url)
+        time.sleep(0.05)
+        kept = sum(len(c.data) for c in tap.chunks)
+        assert kept <= 1000 and tap.dropped > 0
+        tap.show(limit=10)
+        assert "not kept" in capsys.readouterr().out
+        tap.clear()
+        assert tap.chunks == [] and tap.dropped == 0 and tap.read() == []
+        raw_get(tap.url)  # recording starts again after a clear
+        time.sleep(0.05)
+        assert [p.summary for p in tap.read()][0] == "GET /cities/moscow HTTP/1.1"
+
+
+def test_clear_frees_what_was_recorded(rest_server):
+    with wire.tap(rest_server) as tap:
+        for _ in range(20):
+            raw_get(tap.url)
+        time.sleep(0.05)
+        record = tap._record
+        assert record._chunks and record._messages
+        tap.clear()
+        assert record._chunks == [] and record._messages == [] and record._kept == 0
+        assert record._readers == {}  # readers of closed connections are let go
+
+
+def test_a_clear_mid_websocket_keeps_reading_frames(ws_server):
+    with wire.tap(ws_server) as tap:
+        client = websocket.create_connection(tap.url, timeout=5)
+        for number in range(3):
+            tap.clear()
+            client.send(json.dumps({"type": "cities", "id": number}))
+            client.recv()
+            assert wait_for(lambda: len([p for p in tap.read() if p.application]) == 2)
+        client.close()
+
+
+def wait_for(condition, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
