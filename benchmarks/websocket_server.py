@@ -7,13 +7,16 @@ round trips on one connection (the server's 100-messages-a-second limit is
 switched off for this, or it would hang up); how many updates a second the
 server pushes to 10 clients that each subscribe to every city with a 1 ms
 push interval, for 2 seconds; and how long a stop takes while a client that
-never reads is connected.  Clients and server share one process, as they do
-in a notebook.
+never reads is connected.  Then a room's worth of idle connections: the
+threads and memory they cost, the CPU the server spends on them while nobody
+talks, and a round trip while they are held.  Clients and server share one
+process, as they do in a notebook.
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import statistics
 import threading
 import time
@@ -92,6 +95,53 @@ def stop_with_a_silent_client() -> float:
     return statistics.median(times)
 
 
+IDLE_CONNECTIONS = 300
+IDLE_SECONDS = 5.0
+
+
+def rss_mib() -> float:
+    """This process's resident memory now, from /proc (Linux), else its peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def idle_connections() -> dict[str, str]:
+    """What IDLE_CONNECTIONS connections that say nothing cost the server."""
+    with websocket_server.start(max_rate=None) as server:
+        threads_before, rss_before = threading.active_count(), rss_mib()
+        clients = [
+            websocket.create_connection(server.url, timeout=5) for _ in range(IDLE_CONNECTIONS)
+        ]
+        time.sleep(0.5)
+        threads = (threading.active_count() - threads_before) / IDLE_CONNECTIONS
+        rss = rss_mib() - rss_before
+        cpu_before = time.process_time()
+        time.sleep(IDLE_SECONDS)
+        cpu = (time.process_time() - cpu_before) / IDLE_SECONDS
+        ws = clients[0]
+        request = json.dumps({"type": "forecast", "id": 1, "city": "moscow", "date": "2026-06-01"})
+
+        def ask() -> None:
+            ws.send(request)
+            ws.recv()
+
+        trip = statistics.median(call_times(ask, CALLS, warm_up=10))
+        for client in clients:
+            client.close()
+    return {
+        "threads per connection": f"{threads:.1f}",
+        "memory for all of them": f"{rss:.1f} MiB",
+        f"CPU while all are idle ({IDLE_SECONDS:g} s)": f"{cpu * 100:.1f} % of one core",
+        "round trip while they are held (median)": ms(trip),
+    }
+
+
 def row(label: str, value: str) -> None:
     print(f"{label:<58} {value}")
 
@@ -108,6 +158,8 @@ def main() -> None:
         f"{rate:,.0f} updates/s (slowest client {slowest / PUSH_SECONDS:,.0f}/s)",
     )
     row("stop with a client that does not read (median of 5)", ms(stop_with_a_silent_client()))
+    for label, value in idle_connections().items():
+        row(f"{IDLE_CONNECTIONS} idle connections: {label}", value)
 
 
 if __name__ == "__main__":
