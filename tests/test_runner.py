@@ -591,3 +591,12 @@ def test_cors_is_refused_for_other_styles():
         timeout=30,
     )
     assert result.returncode == 2 and "--cors" in result.stderr
+
+
+def test_answers_leave_at_once_without_waiting_for_nagle(wait_until):
+    # Nagle's algorithm would hold each answer's last write for the client's
+    # delayed ACK, 40 ms per call on a kept-alive connection.
+    with rest.start() as server, socket.create_connection(("127.0.0.1", server.port)):
+        wait_until(lambda: open_connections(server) == 1, what="the connection")
+        (connection,) = server._backend.server._open_sockets
+        assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
