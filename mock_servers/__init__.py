@@ -9,7 +9,10 @@ running server (see :mod:`mock_servers.runner`)::
     print(server.url)            # http://127.0.0.1:PORT
     server.stop()                # or: with rest.start() as server: ...
 
-All of them serve the same facts, from :mod:`mock_servers.weather`.
+All of them serve the same facts, from :mod:`mock_servers.weather`.  For a
+room, ``python -m mock_servers STYLE --host 0.0.0.0`` runs one in the
+foreground (see :mod:`mock_servers.__main__`), within the bounds of
+:mod:`mock_servers.limits`.
 """
 
 from mock_servers.runner import running_servers, stop_all
