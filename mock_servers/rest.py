@@ -74,16 +74,20 @@ def validate_observation(data) -> dict:
     try:
         return observations.validate(data)
     except observations.Invalid as invalid:
-        mistakes = invalid.mistakes
-        raise Problem(
-            422,
-            (
-                "The observation is not valid; see errors.",
-                "Наблюдение не прошло проверку; подробности — в errors.",
-            ),
-            "validation-error",
-            errors=lambda lang: [{"field": m.field, "message": m.message(lang)} for m in mistakes],
-        ) from None
+        raise invalid_problem(invalid.mistakes) from None
+
+
+def invalid_problem(mistakes: list[observations.Mistake]) -> Problem:
+    """The 422 problem listing every mistake, in the client's language."""
+    return Problem(
+        422,
+        (
+            "The observation is not valid; see errors.",
+            "Наблюдение не прошло проверку; подробности — в errors.",
+        ),
+        "validation-error",
+        errors=lambda lang: [{"field": m.field, "message": m.message(lang)} for m in mistakes],
+    )
 
 
 def store_problem(error: observations.Error) -> Problem:
@@ -473,6 +477,11 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
                     ),
                     "validation-error",
                 )
+            # A member the schema does not know is refused even as null, which
+            # would remove nothing.
+            unknown = sorted(set(map(str, patch)) - set(observations.FIELDS) - {"id"})
+            if unknown:
+                raise invalid_problem([observations.Mistake(f, "unknown-field") for f in unknown])
             merged = merge_patch(current, patch)
             merged.pop("id", None)
             return validate_observation(merged)

@@ -268,3 +268,10 @@ def test_observation_dates_are_the_weeks():
     client = rest.create_app().test_client()
     response = client.post("/observations", json={**KAZAN, "date": "2026-06-08"}, headers=KEY)
     assert response.status_code == 422
+
+
+def test_a_merge_patch_with_an_unknown_member_is_refused_even_as_null():
+    client = rest.create_app().test_client()
+    response = client.patch("/observations/1", json={"": None, "colour": None}, headers=KEY)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["", "colour"]
