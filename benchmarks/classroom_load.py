@@ -328,6 +328,7 @@ def hold_idle(servers: list[Server], count: int, ends: float, totals: dict) -> N
                 selector.unregister(key.fileobj)
                 key.fileobj.close()
                 totals["idle_reopened"] += 1
+                totals[f"closed by {servers[key.data % len(servers)].style}"] += 1
                 open_one(key.data)
     for key in list(selector.get_map().values()):
         key.fileobj.close()
@@ -407,6 +408,9 @@ def report(args, record: Record, totals: dict, before: dict, warm: dict, end: di
         f"({totals['idle_open']} opened, {totals['idle_reopened']} reopened after a server "
         f"closed them, {totals['idle_failed']} failed); {totals['updates']} WebSocket updates"
     )
+    closed = [f"{key[10:]} {value}" for key, value in totals.items() if key.startswith("closed by")]
+    if closed:
+        print("  idle connections closed by the servers: " + ", ".join(sorted(closed)))
     print(
         f"{'style':<10} {'calls':>6} {'errors':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}"
         f" {'RSS before':>11} {'warm':>7} {'end':>7} {'growth':>7}"
