@@ -30,6 +30,8 @@ import re
 from functools import cache
 from importlib import resources
 
+from mock_servers.panels import panel
+
 LANGUAGES = ("ru", "en")
 LABELS = {
     "en": {
@@ -119,26 +121,6 @@ def shuffled(options: list[dict], key: str) -> list[dict]:
     return order
 
 
-def _quiz_class():
-    import ipywidgets as widgets
-
-    class Quiz(widgets.VBox):
-        """A VBox whose plain-text form, what JupyterLab shows before the cell has
-        run in this kernel, is a sentence in the lesson's language, not a repr."""
-
-        static_text = ""
-
-        def _repr_mimebundle_(self, **kwargs):
-            bundle = super()._repr_mimebundle_(**kwargs)
-            if isinstance(bundle, tuple):
-                bundle = bundle[0]
-            bundle = dict(bundle or {})
-            bundle["text/plain"] = self.static_text
-            return bundle
-
-    return Quiz
-
-
 def quiz(lesson: str, language: str, *, seed: str | None = None):
     """The self-check of one lesson, as a widget to display."""
     import ipywidgets as widgets
@@ -167,9 +149,7 @@ def quiz(lesson: str, language: str, *, seed: str | None = None):
             answer.observe(lambda _change, checker=checker: checker(None), names="value")
         rows.append(widgets.VBox([prompt, answer, widgets.HBox([button, feedback])]))
     note = widgets.HTML(f"<small style='opacity:0.75'>{html.escape(labels['restart'])}</small>")
-    box = _quiz_class()(rows + [note])
-    box.static_text = labels["static"]
-    return box
+    return panel(rows + [note], labels["static"])
 
 
 def _checker(question, answer, feedback, labels):
