@@ -12,20 +12,21 @@ ListCities       unary              ListCitiesResponse (repeated City)
 GetForecast      unary              Forecast for (city, date)
 GetWeek          unary              GetWeekResponse (the 7 Forecasts of a city)
 WatchWeather     server streaming   WeatherUpdate readings, one every ``interval``
-SaveObservation  unary              SaveObservationResponse (the new id)
+SaveObservation  unary              SaveObservationResponse (the id it is stored under)
 ===============  =================  ===============================================
 
 A call that fails ends with a status code and a details text instead of a
 response:
 
 * ``INVALID_ARGUMENT`` -- a city missing, a date not in YYYY-MM-DD form, a
-  count or temperature out of range;
+  count out of range, an observation that breaks the rules of
+  ``mock_servers.observations`` (the same for every style);
 * ``NOT_FOUND`` -- an unknown city, or no forecast for that date;
 * ``DEADLINE_EXCEEDED`` -- the client's deadline passed (set on the client:
   ``stub.WatchWeather(request, timeout=2)``);
 * ``CANCELLED`` -- the client gave up on the call;
-* ``RESOURCE_EXHAUSTED`` -- a message over 1 MiB, or too many streaming calls
-  open at once (see "A shared room" below).
+* ``RESOURCE_EXHAUSTED`` -- a message over 1 MiB, too many streaming calls
+  open at once (see "A shared room" below), or the store of observations full.
 
 The details text is in English, or in Russian when the call's metadata
 ``accept-language`` prefers Russian (``metadata=[("accept-language", "ru")]``,
@@ -83,7 +84,7 @@ from google.protobuf import text_format
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from mock_servers import runner, weather
+from mock_servers import observations, runner, weather
 
 PROTO_FILE = pathlib.Path(__file__).resolve().with_name("weather.proto")
 SERVICE_NAME = "weather.v1.Weather"
@@ -169,14 +170,6 @@ MESSAGES = {
         "en": "no forecast for {city} on {date}; forecasts cover {first} to {last}",
         "ru": "нет прогноза для {city} на {date}; прогнозы есть с {first} по {last}",
     },
-    "temperature": {
-        "en": "temperature must be -90 to 60 °C",
-        "ru": "температура (temperature) должна быть от −90 до 60 °C",
-    },
-    "note": {
-        "en": "note must be at most 500 characters",
-        "ru": "заметка (note) должна быть не длиннее 500 символов",
-    },
     "count": {
         "en": "count must be 1 to {most}",
         "ru": "число показаний (count) должно быть от 1 до {most}",
@@ -232,17 +225,31 @@ def language_of(context, default: str) -> str:
 class Failure(Exception):
     """A call that ends with a gRPC status code other than OK.
 
-    ``message`` names a text of ``MESSAGES``; ``values`` fill it in.
+    ``message`` names a text of ``MESSAGES``; ``values`` fill it in.  Or
+    ``text`` gives the details in a language (``observations.Error.message``).
     """
 
-    def __init__(self, code: grpc.StatusCode, message: str, **values) -> None:
-        super().__init__(MESSAGES[message]["en"].format(**values))
+    def __init__(self, code: grpc.StatusCode, message: str = "", *, text=None, **values) -> None:
         self.code = code
         self.message = message
         self.values = values
+        self.text = text
+        super().__init__(self.details("en"))
 
     def details(self, language: str) -> str:
+        if self.text is not None:
+            return self.text(language)
         return MESSAGES[self.message][language].format(**self.values)
+
+
+def observation_failure(error: observations.Error) -> Failure:
+    """The status code for what the observation rules or the store refused."""
+    if isinstance(error, observations.Full):
+        return Failure(grpc.StatusCode.RESOURCE_EXHAUSTED, text=error.message)
+    if isinstance(error, observations.Invalid) and error.code == "unknown-city":
+        # As for every other method: a city nobody knows is NOT_FOUND.
+        return Failure(grpc.StatusCode.NOT_FOUND, text=error.message)
+    return Failure(grpc.StatusCode.INVALID_ARGUMENT, text=error.message)
 
 
 def describe(request) -> str:
@@ -299,14 +306,19 @@ def valid_date(date: str) -> str:
 
 
 class WeatherService(weather_pb2_grpc.WeatherServicer):
-    """The methods of weather.v1.Weather; one instance per server."""
+    """The methods of weather.v1.Weather; one instance per server, with its observations."""
 
-    def __init__(self, log: runner.RequestLog, interval: float, language: str = "en") -> None:
+    def __init__(
+        self,
+        log: runner.RequestLog,
+        interval: float,
+        language: str = "en",
+        store: observations.Store | None = None,
+    ) -> None:
         self.log = log
         self.interval = interval
         self.language = language
-        self._observation_ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self.observations = store if store is not None else observations.Store()
 
     @unary
     def ListCities(self, request, context):
@@ -337,14 +349,21 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
 
     @unary
     def SaveObservation(self, request, context):
-        known_city(request.city)
-        valid_date(request.date)
-        if not -90 <= request.temperature <= 60:  # also false for NaN
-            raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "temperature")
-        if len(request.note) > 500:
-            raise Failure(grpc.StatusCode.INVALID_ARGUMENT, "note")
-        with self._lock:
-            return weather_pb2.SaveObservationResponse(id=next(self._observation_ids))
+        """Store the observation in this server's ``observations.Store`` (the
+        rules every style shares); answer its id."""
+        # proto3 cannot tell an empty string from a field not sent: both mean
+        # "missing" here.  An unset temperature is 0.0, a valid reading.
+        fields = {
+            "city": request.city or None,
+            "date": request.date or None,
+            "temperature": request.temperature,
+            "note": request.note or None,
+        }
+        try:
+            saved = self.observations.add(observations.validate(fields))
+        except observations.Error as error:
+            raise observation_failure(error) from None
+        return weather_pb2.SaveObservationResponse(id=saved["id"])
 
     def WatchWeather(self, request, context):
         line = f"WatchWeather({describe(request)})"
@@ -480,9 +499,12 @@ def start(
     ``interval`` is the time in seconds between two WatchWeather readings.
     ``language`` ("en" or "ru") is the language of error details for calls
     whose ``accept-language`` metadata does not choose one.
+    ``server.observations`` is the ``observations.Store`` SaveObservation fills.
     """
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+
+    store = observations.Store()
 
     def bind(host: str, port: int, log: runner.RequestLog) -> tuple[Backend, int]:
         executor = futures.ThreadPoolExecutor(
@@ -501,7 +523,7 @@ def start(
             ],
         )
         weather_pb2_grpc.add_WeatherServicer_to_server(
-            WeatherService(log, interval, language), server
+            WeatherService(log, interval, language, store), server
         )
         health_servicer = health.HealthServicer()
         for name in ("", SERVICE_NAME):  # "" is the whole server
@@ -522,4 +544,6 @@ def start(
         server.start()
         return Backend(server, executor, health_servicer), actual_port
 
-    return runner.start("grpc", host, port, bind, scheme="")
+    running = runner.start("grpc", host, port, bind, scheme="")
+    running.observations = store  # what SaveObservation stored
+    return running

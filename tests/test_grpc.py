@@ -129,13 +129,30 @@ def test_get_week(stub):
     assert [as_dict(day, FORECAST_FIELDS) for day in forecasts] == weather.week("london")
 
 
-def test_save_observation_counts_ids_per_server(stub):
+def test_save_observation_stores_it_in_the_servers_store(server, stub):
     request = pb.SaveObservationRequest(city="moscow", date=DAY, temperature=20.5)
     assert stub.SaveObservation(request).id == 1
-    note = pb.SaveObservationRequest(city="kazan", date="2025-01-01", temperature=-9, note="снег")
+    note = pb.SaveObservationRequest(
+        city="kazan", date=weather.DATES[2], temperature=0, note="снег"
+    )
     assert stub.SaveObservation(note).id == 2
+    assert server.observations.list() == [
+        {"id": 1, "city": "moscow", "date": DAY, "temperature": 20.5},
+        {"id": 2, "city": "kazan", "date": weather.DATES[2], "temperature": 0, "note": "снег"},
+    ]
     with weather_grpc.start() as other, grpc.insecure_channel(other.url) as channel:
         assert services.WeatherStub(channel).SaveObservation(request).id == 1
+        assert len(other.observations) == 1
+
+
+def test_a_full_store_is_resource_exhausted(server, stub):
+    server.observations.limit = 0
+    request = pb.SaveObservationRequest(city="moscow", date=DAY, temperature=20.5)
+    error = status_of(lambda: stub.SaveObservation(request))
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "stores 0 observations" in error.details()
+    error = status_of(lambda: stub.SaveObservation(request, metadata=RU))
+    assert error.details().startswith("На сервере уже 0 наблюдений")
 
 
 FORECAST = pb.GetForecastRequest
@@ -155,8 +172,11 @@ INVALID = grpc.StatusCode.INVALID_ARGUMENT
         ("GetWeek", pb.GetWeekRequest(city="atlantis"), NOT_FOUND, "known cities: moscow"),
         ("GetWeek", pb.GetWeekRequest(), INVALID, "city is required"),
         ("SaveObservation", SAVE(city="atlantis", date=DAY), NOT_FOUND, "atlantis"),
-        ("SaveObservation", SAVE(city="moscow", date="x"), INVALID, "YYYY-MM-DD"),
-        ("SaveObservation", SAVE(city="moscow", date=DAY, temperature=61), INVALID, "-90 to 60"),
+        ("SaveObservation", SAVE(date=DAY), INVALID, "city: required"),
+        ("SaveObservation", SAVE(city="moscow"), INVALID, "date: required"),
+        ("SaveObservation", SAVE(city="moscow", date="x"), INVALID, "date like 2026-06-01"),
+        ("SaveObservation", SAVE(city="moscow", date="2025-01-01"), INVALID, "2026-06-07"),
+        ("SaveObservation", SAVE(city="moscow", date=DAY, temperature=61), INVALID, "-90 and 60"),
         ("SaveObservation", SAVE(city="moscow", date=DAY, temperature=math.nan), INVALID, "-90"),
         ("SaveObservation", SAVE(city="moscow", date=DAY, note="x" * 501), INVALID, "500"),
     ],
