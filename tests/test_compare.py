@@ -278,3 +278,22 @@ def test_charts_draw_every_style(comparison, servers):
             assert figure.get_facecolor()[:3] == (1.0, 1.0, 1.0)  # readable in a dark theme
             assert figure.legends and not any(ax.get_legend() for ax in figure.axes)
             plt.close(figure)
+
+
+def test_side_by_side_shows_four_styles_and_follows_the_pickers(comparison):
+    view = compare.side_by_side(comparison, "ru")
+    question_picker, rpc_picker, grid = view.children
+    panels = grid.children
+    assert [panel.value.split("</b>")[0] for panel in panels] == [
+        "<b>REST", "<b>SOAP", "<b>XML-RPC", "<b>WebSocket"
+    ]  # fmt: skip
+    assert "max-height" not in panels[1].value and "font-size" not in panels[1].value
+    assert (
+        "сообщений: 2" in panels[0].value
+        and "GET /cities/moscow/forecast/2026-06-01" in panels[0].value
+    )
+    rpc_picker.value = "grpc"
+    question_picker.value = "week"
+    assert panels[2].value.startswith("<b>gRPC</b>")
+    assert "city: &quot;moscow&quot;" in panels[2].value  # decoded by weather.proto
+    assert "GET /cities/moscow/forecast HTTP/1.1" in panels[0].value

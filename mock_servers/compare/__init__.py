@@ -19,7 +19,8 @@ The modules, one concern each:
 ``measuring``  every question asked in every style, recorded and timed;
 ``race``       polling, a gRPC stream and WebSocket push following the same changes;
 ``tables``     the measurements as text; ``charts``: as matplotlib figures;
-``text``       the words of both, in English and Russian.
+``view``       the side-by-side view of every style's exchange, as a widget;
+``text``       the words of all of them, in English and Russian.
 
 The questions (``QUESTIONS``): ``forecast``, one city's forecast for one day
 (Moscow, 2026-06-01), and ``week``, the seven daily forecasts of that city.
@@ -58,6 +59,7 @@ from mock_servers.compare.styles import (
 )
 from mock_servers.compare.tables import GRPC_TYPES
 from mock_servers.compare.text import TEXT, milliseconds
+from mock_servers.compare.view import side_by_side
 
 __all__ = [
     "CHANGES",
@@ -96,5 +98,6 @@ __all__ = [
     "milliseconds",
     "poll_vs_push",
     "race",
+    "side_by_side",
     "start_all",
 ]
