@@ -84,7 +84,7 @@ from google.protobuf import text_format
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from mock_servers import observations, runner, weather
+from mock_servers import languages, observations, runner, weather
 
 PROTO_FILE = pathlib.Path(__file__).resolve().with_name("weather.proto")
 SERVICE_NAME = "weather.v1.Weather"
@@ -103,7 +103,7 @@ MAX_STREAMS_PER_CONNECTION = 100  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
 IDLE_CONNECTION_MS = (
     10 * 60 * 1000
 )  # an idle connection gets GOAWAY; channels reconnect by themselves
-LANGUAGES = ("en", "ru")
+LANGUAGES = languages.LANGUAGES
 
 
 # --------------------------------------------------------------------------
@@ -186,35 +186,11 @@ MESSAGES = {
 }
 
 
-def preferred_language(accept_language: str | None, default: str = "en") -> str:
-    """The language of ``LANGUAGES`` an Accept-Language value prefers, else ``default``.
-
-    The value is read as HTTP's (RFC 9110, section 12.5.4): ``"ru-RU,ru;q=0.9,en;q=0.5"``
-    prefers ``ru``; a tag with ``q=0`` is refused; ``*`` means the default.
-    """
-    best, best_q = default, 0.0
-    for item in (accept_language or "").split(","):
-        tag, _, params = item.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        language = default if primary == "*" else primary
-        if language in LANGUAGES and 0 < q <= 1 and q > best_q:
-            best, best_q = language, q
-    return best
-
-
 def language_of(context, default: str) -> str:
     """The language a call asks for in its ``accept-language`` metadata."""
     for key, value in context.invocation_metadata() or ():
         if key == "accept-language":
-            return preferred_language(value, default)
+            return languages.pick(value, default)
     return default
 
 
@@ -501,8 +477,7 @@ def start(
     whose ``accept-language`` metadata does not choose one.
     ``server.observations`` is the ``observations.Store`` SaveObservation fills.
     """
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+    languages.checked(language)
 
     store = observations.Store()
 

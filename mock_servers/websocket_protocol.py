@@ -13,10 +13,10 @@ import dataclasses
 import json
 from urllib.parse import parse_qs, urlsplit
 
-from mock_servers import weather
+from mock_servers import languages, weather
 
 PATH = "/weather"
-LANGUAGES = ("en", "ru")
+LANGUAGES = languages.LANGUAGES
 MAX_MESSAGE_BYTES = 64 * 1024  # a larger message closes the connection with 1009
 MAX_TEXT = 280  # characters in an alert
 MAX_SUBSCRIPTIONS = len(weather.CITIES)  # one per city, so every city at once fits
@@ -299,28 +299,7 @@ def language_of(path: str, accept_language: str | None, default: str) -> str | N
     values = parse_qs(urlsplit(path).query).get("lang")
     if values:
         return values[-1] if values[-1] in LANGUAGES else None
-    return preferred_language(accept_language, default)
-
-
-def preferred_language(accept_language: str | None, default: str) -> str:
-    """The language of ``LANGUAGES`` an Accept-Language value prefers most
-    (RFC 9110, section 12.5.4), or ``default``."""
-    best, best_q = default, 0.0
-    for item in (accept_language or "").split(","):
-        tag, _, params = item.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        language = default if primary == "*" else primary
-        if language in LANGUAGES and 0 < q <= 1 and q > best_q:
-            best, best_q = language, q
-    return best
+    return languages.pick(accept_language, default)
 
 
 def printable(text: str, limit: int = 60) -> str:

@@ -57,7 +57,7 @@ from websockets.frames import CloseCode
 from websockets.protocol import State
 from websockets.sync.server import ServerConnection, serve
 
-from mock_servers import limits, runner, weather
+from mock_servers import languages, limits, runner, weather
 from mock_servers import websocket_protocol as protocol
 from mock_servers.websocket_protocol import MAX_MESSAGE_BYTES, MAX_TEXT, PATH
 
@@ -460,8 +460,7 @@ def start(
     """
     if not push_interval > 0:
         raise ValueError("push_interval must be a positive number of seconds")
-    if language not in protocol.LANGUAGES:
-        raise ValueError(f"language must be one of {protocol.LANGUAGES}, not {language!r}")
+    languages.checked(language)
 
     room = limits.active()
 

@@ -288,25 +288,6 @@ def test_stop_ends_a_running_stream_fast():
 RU = (("accept-language", "ru-RU,ru;q=0.9,en;q=0.8"),)
 
 
-@pytest.mark.parametrize(
-    ("header", "default", "expected"),
-    [
-        ("ru", "en", "ru"),
-        ("ru-RU,ru;q=0.9,en;q=0.8", "en", "ru"),
-        ("en-US,en;q=0.9,ru;q=0.8", "ru", "en"),
-        ("de, ru;q=0.5", "en", "ru"),
-        ("de", "ru", "ru"),
-        ("ru;q=0", "en", "en"),
-        ("*", "ru", "ru"),
-        ("ru;q=nonsense, en;q=0.1", "ru", "en"),
-        ("", "en", "en"),
-        (None, "ru", "ru"),
-    ],
-)
-def test_accept_language_is_read_as_in_http(header, default, expected):
-    assert weather_grpc.preferred_language(header, default) == expected
-
-
 def test_details_are_russian_when_the_metadata_prefers_russian(stub):
     error = status_of(lambda: stub.GetWeek(pb.GetWeekRequest(city="atlantis"), metadata=RU))
     assert error.code() == NOT_FOUND
