@@ -13,6 +13,7 @@ Resources
 ``GET|PUT|PATCH|DELETE /observations/{id}`` read, replace, change, delete one (writes: key)
 ``ANY  /anything[/...]``                    echoes what the server received, like httpbin
 ``GET  /openapi.json``                      this API described in OpenAPI 3
+``GET  /docs``                              that description as a page to read and try (Swagger UI)
 ==========================================  ====================================================
 
 Requests that change state carry the API key in the ``X-API-Key`` header.
@@ -36,7 +37,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import generate_etag
 from werkzeug.routing import PathConverter
 
-from mock_servers import http_server, observations, runner, weather
+from mock_servers import http_server, observations, rest_docs, runner, weather
 from mock_servers.rest_problems import (  # noqa: F401  (Problem and PROBLEM_BASE: public names)
     LANGUAGES,
     PROBLEM_BASE,
@@ -341,6 +342,9 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
     store = observations.Store()
     store.add(SEED)
     app.extensions["observations"] = store
+    rest_docs.add_docs(app)
+    if cors:
+        rest_docs.allow_cross_origin(app)
 
     @app.get("/")
     def index():

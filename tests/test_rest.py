@@ -340,8 +340,8 @@ def test_every_route_is_documented_and_every_documented_route_exists(document):
     app = rest.create_app()
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
+        if rule.endpoint == "static" or rule.rule.startswith("/docs"):
+            continue  # /docs is a page about the API, not part of it
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             served.add((openapi_path(rule.rule), method.lower()))
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
