@@ -600,3 +600,14 @@ def test_answers_leave_at_once_without_waiting_for_nagle(wait_until):
         wait_until(lambda: open_connections(server) == 1, what="the connection")
         (connection,) = server._backend.server._open_sockets
         assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+def test_reset_every_gives_fresh_data_by_itself(free_port):
+    process = run_command_line("rest", "--port", str(free_port), "--reset-every", "0.005")
+    try:
+        read_until(process, "Ctrl-C")
+        read_until(process, "reset: fresh data")  # every 0.3 s
+        read_until(process, "reset: fresh data")
+    finally:
+        out, err = finish(process)
+    assert process.returncode == 0 and "Traceback" not in err
