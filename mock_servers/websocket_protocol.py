@@ -109,6 +109,16 @@ CLOSE_REASONS = {
         "en": "Bad Request: lang must be one of: {languages}\n",
         "ru": "Неверный запрос: lang должен быть одним из: {languages}\n",
     },
+    "upgrade-required": {
+        "en": "Upgrade Required: this is a WebSocket; open it with a WebSocket client "
+        "(a GET with Upgrade: websocket), not as a web page\n",
+        "ru": "Нужен переход на WebSocket (Upgrade Required): откройте этот адрес клиентом "
+        "WebSocket (GET с Upgrade: websocket), а не как веб-страницу\n",
+    },
+    "bad-handshake": {
+        "en": "Bad Request: not a WebSocket handshake as RFC 6455 describes it\n",
+        "ru": "Неверный запрос: это не рукопожатие (handshake) WebSocket по RFC 6455\n",
+    },
     "full": {
         "en": "Service Unavailable: {most} connections are open, the most this server "
         "takes; try again in a few seconds\n",

@@ -478,8 +478,9 @@ def start(
                 body = protocol.refusal("not-found", connection.language, path=PATH)
                 return connection.respond(404, body)
             if chosen is None:
-                languages = ", ".join(protocol.LANGUAGES)
-                body = protocol.refusal("bad-language", language, languages=languages)
+                connection.refused_here = True
+                names = ", ".join(protocol.LANGUAGES)
+                body = protocol.refusal("bad-language", language, languages=names)
                 return connection.respond(400, body)
             if connection.backend.open_connections(besides=connection) >= room.max_connections:
                 most, retry_after = room.max_connections, room.retry_after
@@ -497,6 +498,23 @@ def start(
                 connection.name = service.new_name()
                 line += f" {connection.name}"
             log.record(line)
+            return in_language(connection, response)
+
+        def in_language(connection, response):
+            """The library's own refusals (426, 400), said in the connection's language."""
+            status = response.status_code
+            if status == 426:
+                better = connection.respond(
+                    426, protocol.refusal("upgrade-required", connection.language)
+                )
+                better.headers["Upgrade"] = "websocket"  # RFC 9110, section 15.5.22
+                return better
+            if (
+                status == 400
+                and connection.language == "ru"
+                and not getattr(connection, "refused_here", False)
+            ):
+                return connection.respond(400, protocol.refusal("bad-handshake", "ru"))
             return None
 
         server = serve(

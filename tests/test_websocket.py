@@ -741,3 +741,23 @@ def test_the_language_of_a_handshake(path, accept_language, expected):
 def test_printable_escapes_control_characters():
     assert protocol.printable("a\x1b[2Jb") == "a\\x1b[2Jb"
     assert len(protocol.printable("x" * 1000)) == 60
+
+
+def test_the_librarys_own_refusals_come_in_the_connections_language(server):
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(server.url.replace("ws://", "http://") + "?lang=ru", timeout=2)
+    assert caught.value.code == 426
+    assert caught.value.headers["Upgrade"] == "websocket"
+    assert "откройте этот адрес клиентом WebSocket" in caught.value.read().decode()
+    host, port = server.host, server.port
+    no_key = (
+        f"GET /weather?lang=ru HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with socket.create_connection((host, port), timeout=2) as sock:
+        sock.sendall(no_key.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert "рукопожатие (handshake) WebSocket" in answer.decode()
