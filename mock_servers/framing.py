@@ -54,7 +54,7 @@ WEBSOCKET_FRAMES = {
 # Bytes one direction may hold while a message is not complete (a body, a
 # frame, pipelined requests); beyond it the rest is shown unparsed, so a reader
 # never holds more than this.
-MAX_PENDING_BYTES = 16 * 1024 * 1024
+MAX_PENDING_BYTES = 4 * 1024 * 1024
 MAX_HEAD_BYTES = 64 * 1024  # an HTTP/1.1 start line and headers
 
 

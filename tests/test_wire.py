@@ -424,3 +424,20 @@ def wait_for(condition, timeout: float = 2.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+def test_a_message_larger_than_a_reader_holds_is_shown_unparsed(monkeypatch):
+    from mock_servers import framing
+
+    monkeypatch.setattr(framing, "MAX_PENDING_BYTES", 100)
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+    parts = wire.read_messages(
+        chunks(
+            (wire.TO_SERVER, KEEP_ALIVE_REQUEST),
+            (wire.TO_CLIENT, head + b"x" * 500),
+            (wire.TO_CLIENT, b"x" * 500),
+        )
+    )
+    assert [p.kind for p in parts] == ["HTTP", "TCP", "TCP"]
+    assert "more than 100 bytes" in parts[1].summary
+    assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) + len(head) + 1000
