@@ -67,7 +67,7 @@ def xmlrpc_methods(bodies):
 @contextlib.contextmanager
 def serving(server):
     """Run a socketserver-style server in a thread for the duration of a check."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server
