@@ -1,14 +1,18 @@
-"""Homework: solutions, the exercises made from them, and grading with nbgrader.
+"""Homework: solutions, the exercises made from them, and grading in the sandbox.
 
-One run of tools/grade.py over tests/fixtures/submissions (a solved, an unsolved,
-a partly solved and several broken notebooks for every assignment) is shared by
-the tests below; it takes about two minutes.
+One grading run is shared by most tests below (the module fixture ``graded``): for every
+assignment that has hidden tests, a solved, a partly solved and an unsolved notebook; for
+01_rest_en only, each kind of broken submission (tests/fixtures/submissions), each cheat
+(tests/fixtures/cheats) and each bad file.  Every kind is graded once, in one batch.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +24,22 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SUBMISSIONS = FIXTURES / "submissions"
+CHEATS = FIXTURES / "cheats"
+HIDDEN = SOLUTIONS / "hidden_tests"
 ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file())
 LESSONS = sorted({name.rsplit("_", 1)[0] for name in ASSIGNMENTS})
-CELL_TIMEOUT = 8  # seconds; the slowest cell of a solution takes well under one
+GRADED = [name for name in ASSIGNMENTS if (HIDDEN / f"{name.rsplit('_', 1)[0]}.py").is_file()]
+BROKEN = "01_rest_en"  # the assignment each kind of broken submission and cheat is tried on
+CELL_TIMEOUT = 20  # seconds; lesson 05's first cell imports for 10 s on a loaded machine
+MEMORY = 512  # MiB, below the default so that the memory hog is stopped sooner
+SECRET = "GRADER_SECRET_VARIABLE"
 
-# The whole grading run happens in the first test that asks for it.
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(CHEATS))
+import make_cheats  # noqa: E402 - tests/fixtures/cheats, found through the line above
+from grading import hidden  # noqa: E402 - tools/grading, found through the line above
+
 pytestmark = pytest.mark.timeout(600)
 
 
@@ -36,54 +51,93 @@ def nbgrader(cell: dict) -> dict:
     return cell["metadata"].get("nbgrader", {})
 
 
-def task_points(name: str) -> dict[str, float]:
-    """Autograded points of each task of an assignment, in order: {"task1": 3, ...}."""
-    points: dict[str, float] = {}
-    for cell in notebook(SOLUTIONS, name)["cells"]:
-        meta = nbgrader(cell)
-        if meta.get("grade") and not meta.get("solution"):
-            task = meta["grade_id"].split("_")[0]
-            points[task] = points.get(task, 0) + meta["points"]
+def task_points(name: str) -> dict[int, float]:
+    """Automatic points of each task, from the hidden-test module: {1: 3, 2: 4, ...}."""
+    points: dict[int, float] = {}
+    for item in hidden.outline(hidden.module_path(name, HIDDEN)):
+        points[item["task"]] = points.get(item["task"], 0) + item["points"]
     return points
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT)
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=500
+    )
+
+
+def read_rows(out: Path) -> dict:
+    """grades.csv by (learner, assignment), or (learner, file) for a row that is no one's."""
+    with open(out / "grades.csv", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    keyed = {}
+    for row in rows:
+        unranked = not row["assignment"] or row["status"] == "duplicate"
+        keyed[(row["learner"], row["file"] if unranked else row["assignment"])] = row
+    return keyed
+
+
+def printed(out: Path, learner: str, name: str = BROKEN) -> str:
+    """Everything the learner's notebook printed while it was graded."""
+    nb = json.loads((out / "autograded" / learner / f"{name}.ipynb").read_text(encoding="utf-8"))
+    return "".join(
+        output.get("text", "") for cell in nb["cells"] for output in cell.get("outputs", [])
+    )
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade the example submissions once: (rows by (learner, assignment), output folder)."""
+    """Grade every kind of submission once: (rows, output folder, stdout, bad files' rows)."""
+    folder = tmp_path_factory.mktemp("submissions")
+    # Lean: the code and hidden tests of ru and en are the same; Russian feedback is read
+    # from 01_rest_ru.
+    for name in GRADED:
+        for kind in ("solved", "partial", "unsolved"):
+            if kind == "solved" or name.endswith("_en") or name == "01_rest_ru":
+                (folder / kind).mkdir(exist_ok=True)
+                shutil.copy(SUBMISSIONS / kind / f"{name}.ipynb", folder / kind)
+    for kind in ("endless_loop", "unstoppable_loop", "kernel_death", "tests_deleted"):
+        (folder / kind).mkdir()
+        shutil.copy(SUBMISSIONS / kind / f"{BROKEN}.ipynb", folder / kind)
+    (folder / "wrong_assignment").mkdir()
+    shutil.copy(SUBMISSIONS / "wrong_assignment" / f"{BROKEN}.ipynb", folder / "wrong_assignment")
+    shutil.copytree(SUBMISSIONS / "not_a_notebook", folder / "not_a_notebook")
+    for kind in make_cheats.CHEATS:
+        shutil.copytree(CHEATS / kind, folder / kind)
+    bad = make_cheats.add_bad_files(folder)
     out = tmp_path_factory.mktemp("grades")
+    home = tmp_path_factory.mktemp("home")
+    (home / "secret.txt").write_text("the grader's own file", encoding="utf-8")
+    env = dict(os.environ, HOME=str(home), **{SECRET: "do not show"})
     result = run(
         "tools/grade.py",
-        str(FIXTURES / "submissions"),
+        str(folder),
         "--out",
         str(out),
         "--cell-timeout",
         str(CELL_TIMEOUT),
         "--timeout",
-        "150",
+        "120",
+        "--memory",
+        str(MEMORY),
         "--jobs",
         "4",
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    with open(out / "grades.csv", encoding="utf-8") as file:
-        rows = {(row["learner"], row["assignment"]): row for row in csv.DictReader(file)}
-    return rows, out, result.stdout
+    return read_rows(out), out, result.stdout, bad
 
 
-def row(graded, learner: str, name: str) -> dict:
-    rows, _out, _stdout = graded
-    return rows[(learner, name)]
+def row(graded, learner: str, name: str = BROKEN) -> dict:
+    return graded[0][(learner, name)]
 
 
-def score(graded, learner: str, name: str) -> float:
-    return float(row(graded, learner, name)["score"])
+def outcome(graded, learner: str, name: str = BROKEN) -> tuple[float, str, str]:
+    found = row(graded, learner, name)
+    return float(found["score"]), found["status"], found["reason"]
 
 
 # --------------------------------------------------------------------------
-# Solutions and exercises
+# Solutions, exercises and hidden tests
 
 
 def test_there_is_an_assignment_for_every_lesson_from_01_in_both_languages():
@@ -97,9 +151,14 @@ def test_exercises_are_generated_from_the_solutions():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_example_submissions_are_up_to_date():
-    result = run(str(FIXTURES / "make_submissions.py"), "--check")
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_example_submissions_and_cheats_are_up_to_date():
+    for script in (FIXTURES / "make_submissions.py", CHEATS / "make_cheats.py"):
+        result = run(str(script), "--check")
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_exercises_hold_no_hidden_tests_folder():
+    assert not list(EXERCISES.rglob("hidden_tests")) and not list(EXERCISES.rglob("*.py"))
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -120,26 +179,24 @@ def test_solutions_are_stored_executed_without_errors(name):
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_each_assignment_has_graded_tasks_visible_and_hidden_tests_and_a_written_answer(name):
+def test_each_assignment_has_answer_cells_checks_and_a_written_answer(name):
     cells = notebook(SOLUTIONS, name)["cells"]
     ids = [nbgrader(cell).get("grade_id") for cell in cells]
-    points = task_points(name)
-    assert len(points) >= 3 and "setup" in ids and "self_check" in ids
-    for task in points:
-        assert f"{task}_answer" in ids and f"{task}_tests" in ids and f"{task}_hidden_tests" in ids
+    answers = [i for i in ids if i and i.startswith("task") and i.endswith("_answer")]
+    assert len(answers) >= 4 and "setup" in ids and "self_check" in ids
     written = [cell for cell in cells if nbgrader(cell).get("grade") and nbgrader(cell)["solution"]]
     assert [cell["cell_type"] for cell in written] == ["markdown"]
-    hidden = [c for c in cells if (nbgrader(c).get("grade_id") or "").endswith("_hidden_tests")]
-    assert all("### BEGIN HIDDEN TESTS" in "".join(c["source"]) for c in hidden)
-    # The hidden tests decide the grade: more points than the visible checks.
-    visible = {
-        c["grade_id"]: c["points"]
-        for c in map(nbgrader, cells)
-        if "_tests" in c.get("grade_id", "")
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_hidden_checks_belong_to_the_tasks_with_code_answers(name):
+    cells = notebook(SOLUTIONS, name)["cells"]
+    code_tasks = {
+        int(nbgrader(c)["grade_id"][4:].split("_")[0])
+        for c in cells
+        if c["cell_type"] == "code" and (nbgrader(c).get("grade_id") or "").endswith("_answer")
     }
-    assert sum(p for i, p in visible.items() if "hidden" in i) > sum(
-        p for i, p in visible.items() if "hidden" not in i
-    )
+    assert set(task_points(name)) == code_tasks
 
 
 @pytest.mark.parametrize("folder", [SOLUTIONS, EXERCISES], ids=["solutions", "exercises"])
@@ -168,137 +225,243 @@ def test_russian_task_text_is_russian(lesson):
 
 
 # --------------------------------------------------------------------------
-# Grading the example submissions
+# Honest submissions keep their scores
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_every_example_submission_gets_a_row(graded, name):
-    rows, _out, stdout = graded
-    learners = sorted(p.name for p in (FIXTURES / "submissions").iterdir() if p.is_dir())
-    assert [learner for learner in learners if (learner, name) in rows] == learners
-    assert "per minute" in stdout
-
-
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+@pytest.mark.parametrize("name", GRADED)
 def test_the_solution_scores_full_marks(graded, name):
     solved = row(graded, "solved", name)
-    assert (solved["status"], solved["reason"]) == ("ok", "")
+    assert (solved["status"], solved["reason"], solved["sandbox"]) == ("ok", "", "bwrap")
     assert float(solved["score"]) == float(solved["max_score"]) == sum(task_points(name).values())
     assert float(solved["manual_max"]) > 0  # the written answer, for the teacher
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+@pytest.mark.parametrize("name", [name for name in GRADED if name.endswith("_en")])
 def test_the_unsolved_exercise_scores_zero(graded, name):
-    unsolved = row(graded, "unsolved", name)
-    assert (unsolved["status"], float(unsolved["score"])) == ("ok", 0)
+    assert outcome(graded, "unsolved", name) == (0, "ok", "")
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+@pytest.mark.parametrize("name", [name for name in GRADED if name.endswith("_en")])
 def test_a_half_solved_notebook_gets_the_points_of_its_solved_tasks(graded, name):
-    points = list(task_points(name).values())
+    points = [points for _task, points in sorted(task_points(name).items())]
     expected = sum(points[: (len(points) + 1) // 2])
-    assert 0 < score(graded, "partial", name) == expected < sum(points)
-    assert row(graded, "partial", name)["status"] == "ok"
+    assert outcome(graded, "partial", name) == (expected, "ok", "")
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_an_endless_loop_is_stopped_and_the_other_tasks_still_count(graded, name):
-    looped = row(graded, "endless_loop", name)
-    assert looped["status"] == "timed_out"
-    assert f"longer than {CELL_TIMEOUT} s and was stopped (task 2, answer cell)" in looped["reason"]
-    assert float(looped["score"]) == sum(task_points(name).values()) - task_points(name)["task2"]
+# --------------------------------------------------------------------------
+# Broken submissions: each a status and a reason
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_a_loop_that_cannot_be_interrupted_scores_zero_with_a_reason(graded, name):
-    looped = row(graded, "unstoppable_loop", name)
-    assert (looped["status"], float(looped["score"])) == ("timed_out", 0)
-    assert "could not be stopped (task 2, answer cell)" in looped["reason"]
+def test_an_endless_loop_is_stopped_and_the_other_tasks_still_count(graded):
+    points = task_points(BROKEN)
+    score, status, reason = outcome(graded, "endless_loop")
+    assert (score, status) == (sum(points.values()) - points[2], "timed_out")
+    assert (
+        reason == f"A cell ran longer than {CELL_TIMEOUT} s and was stopped (task 2, answer cell)."
+    )
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_a_dead_kernel_scores_zero_with_a_reason(graded, name):
-    died = row(graded, "kernel_death", name)
-    assert (died["status"], float(died["score"])) == ("kernel_died", 0)
-    assert "Python process ended" in died["reason"]
+def test_a_loop_that_cannot_be_interrupted_scores_zero_with_a_reason(graded):
+    assert outcome(graded, "unstoppable_loop") == (
+        0,
+        "timed_out",
+        f"A cell ran longer than {CELL_TIMEOUT} s and could not be stopped (task 2, answer cell); "
+        "nothing could be graded. Does a loop catch KeyboardInterrupt?",
+    )
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_deleted_tests_are_put_back_and_decide(graded, name):
-    deleted = row(graded, "tests_deleted", name)
-    points = task_points(name)
-    assert deleted["status"] == "tests_restored"
-    assert deleted["reason"] == "Test cells had been deleted (2); they were put back for grading."
-    # The last task is unsolved; without its tests it would have lost nothing.
-    assert float(deleted["score"]) == sum(points.values()) - points[list(points)[-1]]
+def test_a_dead_kernel_scores_zero_with_a_reason(graded):
+    assert outcome(graded, "kernel_death") == (
+        0,
+        "kernel_died",
+        "The notebook's Python process ended while it ran (os._exit or a crash); nothing could "
+        "be graded.",
+    )
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_a_file_that_is_not_a_notebook_scores_zero_with_a_reason(graded, name):
-    junk = row(graded, "not_a_notebook", name)
-    assert (junk["status"], float(junk["score"])) == ("not_a_notebook", 0)
-    assert junk["reason"].startswith("This file is not a Jupyter notebook: it is")
+def test_deleted_read_only_cells_are_put_back_and_the_hidden_checks_decide(graded):
+    points = task_points(BROKEN)
+    exercise = {nbgrader(c).get("grade_id") for c in notebook(EXERCISES, BROKEN)["cells"]}
+    fixture = json.loads((SUBMISSIONS / "tests_deleted" / f"{BROKEN}.ipynb").read_text())
+    deleted = len(exercise - {nbgrader(c).get("grade_id") for c in fixture["cells"]})
+    expected = (
+        ("tests_restored", f"Read-only cells had been deleted ({deleted}); they were put back.")
+        if deleted
+        else ("ok", "")
+    )
+    # The last task is unsolved; with its checks gone or not, it earns nothing.
+    assert outcome(graded, "tests_deleted") == (
+        sum(points.values()) - points[max(points)],
+        *expected,
+    )
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_the_notebook_of_another_assignment_scores_zero_with_a_reason(graded, name):
-    wrong = row(graded, "wrong_assignment", name)
-    other = ASSIGNMENTS[(ASSIGNMENTS.index(name) + 1) % len(ASSIGNMENTS)]
-    assert (wrong["status"], float(wrong["score"])) == ("wrong_assignment", 0)
-    assert f"This is the notebook of {other}, not of {name}" in wrong["reason"]
+def test_files_that_are_not_notebooks_score_zero_with_a_reason(graded):
+    rows = [r for (learner, _), r in graded[0].items() if learner == "not_a_notebook"]
+    assert len(rows) == len(list((SUBMISSIONS / "not_a_notebook").iterdir()))
+    for found in rows:
+        assert (found["status"], found["score"]) == ("not_a_notebook", "0")
+        assert found["reason"].startswith("This file is not a Jupyter notebook: it is")
 
 
-def test_feedback_tells_each_learner_what_went_wrong_in_the_notebooks_language(graded):
-    _rows, out, _stdout = graded
-    text = (out / "feedback" / "endless_loop.md").read_text(encoding="utf-8")
-    assert "## 01_rest_en · 11 / 15 points" in text and "## 01_rest_ru · 11 из 15 баллов" in text
-    assert "name 'get_forecast' is not defined: did the answer cell run without an error?" in text
-    assert "выполнилась ли ячейка с ответом без ошибок?" in text
-    partial = (out / "feedback" / "partial.md").read_text(encoding="utf-8")
-    assert "visible checks, hidden tests: not solved yet" in partial
-    assert "открытые проверки, скрытые тесты: ещё не решена" in partial
-    assert "Задача 5 · Ваш выбор словами**: оценит преподаватель" in partial
-    dead = (out / "feedback" / "kernel_death.md").read_text(encoding="utf-8")
-    assert "Процесс Python блокнота завершился" in dead
+def test_the_notebook_of_another_assignment_scores_zero_with_a_reason(graded):
+    score, status, reason = outcome(graded, "wrong_assignment")
+    assert (score, status) == (0, "wrong_assignment")
+    assert reason.startswith(f"This is the notebook of 01_rest_ru, not of {BROKEN}")
 
 
-def test_feedback_html_and_graded_notebooks_are_kept_for_graded_submissions(graded):
-    _rows, out, _stdout = graded
-    for name in ASSIGNMENTS:
-        html = (out / "feedback" / "partial" / f"{name}.html").read_text(encoding="utf-8")
-        assert "BEGIN HIDDEN TESTS" in html  # the learner sees the tests that decided
-        assert (out / "autograded" / "partial" / f"{name}.ipynb").is_file()
-    assert not (out / "feedback" / "kernel_death").exists()
+def test_bad_files_each_get_a_status_and_a_reason_and_overwrite_nothing(graded):
+    rows, _out, _stdout, bad = graded
+    for key, (status, reason) in bad.items():
+        assert (rows[key]["status"], rows[key]["score"]) == (status, "0"), key
+        assert rows[key]["reason"].startswith(reason), (key, rows[key]["reason"])
 
 
-def test_written_answers_are_collected_for_the_teacher(graded):
-    _rows, out, _stdout = graded
-    for name in ASSIGNMENTS:
-        text = (out / "written" / f"{name}.md").read_text(encoding="utf-8")
-        assert "## solved\n\n" in text and "SOAP" in text
-        assert "## unsolved\n\n*(—)*" in text
+# --------------------------------------------------------------------------
+# Cheats: the points of what they did not solve stay 0
 
 
-def test_a_notebook_too_slow_in_all_is_stopped_and_strangers_are_named(tmp_path):
+@pytest.mark.parametrize("kind", sorted(make_cheats.EXPECTED))
+def test_a_cheat_gets_the_score_status_and_reason_it_must(graded, kind):
+    score, status, reason = make_cheats.EXPECTED[kind]
+    assert outcome(graded, kind) == (score, status, reason.format(memory=MEMORY))
+
+
+def test_held_points_are_given_when_the_teacher_accepts_them(graded, tmp_path):
+    _rows, out, _stdout, _bad = graded
+    copy = tmp_path / "grades"
+    shutil.copytree(out, copy)
+    result = run("tools/grade.py", "--out", str(copy), "--accept-review", f"post_run_cell/{BROKEN}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    accepted = read_rows(copy)[("post_run_cell", BROKEN)]
+    # Its hard-coded answer passes the one check that reads only the returned value.
+    held = json.loads((out / "results" / "post_run_cell" / f"{BROKEN}.json").read_text())["held"]
+    assert (accepted["status"], float(accepted["score"])) == ("ok", held)
+    assert accepted["reason"] == "Your teacher looked at it and accepted the points."
+
+
+def test_the_learner_reads_and_writes_nothing_outside_its_scratch_folder(graded):
+    _rows, out, _stdout, _bad = graded
+    fetched = printed(out, "solution_fetched")
+    assert "FETCHED" not in fetched and fetched.count("BLOCKED") == 2
+    seen = printed(out, "reads_secrets")
+    listed = ast.literal_eval(seen.split("SEEN ", 1)[1].splitlines()[0])
+    assert all(path.startswith("/tmp/work/") for path in listed), listed
+    assert SECRET not in seen and "secret.txt" not in seen
+    wrote = printed(out, "writes_outside")
+    assert "WROTE" not in wrote and wrote.count("BLOCKED") == 3
+    assert not (ROOT / "pwned.txt").exists() and not (SOLUTIONS / "pwned.txt").exists()
+    assert not Path("/pwned.txt").exists()
+
+
+def test_no_process_of_a_notebook_outlives_its_grading(graded):
+    left = subprocess.run(["pgrep", "-f", "sleep (986|987|30)$"], capture_output=True, text=True)
+    assert left.stdout == ""
+    assert "STOPPED AT" in printed(graded[1], "fork_bomb")
+
+
+def test_notebooks_graded_at_once_cannot_reach_each_other_or_the_internet(graded):
+    _rows, out, _stdout, _bad = graded
+    assert "LISTENING" in printed(out, "network_listener")
+    assert "REACHED []" in printed(out, "network_caller")
+
+
+# --------------------------------------------------------------------------
+# What people read
+
+
+def test_feedback_says_which_check_failed_without_the_hidden_tests(graded):
+    _rows, out, stdout, _bad = graded
+    assert "per minute" in stdout
+    text = (out / "feedback" / "partial.md").read_text(encoding="utf-8")
+    assert "## 01_rest_en · " in text and "## 01_rest_ru · " in text
+    assert "✗ Saves with the API key and returns the Location header: save_observation(" in text
+    assert "не решена" not in text and "Возвращает запрошенные дни" in text
+    source = (HIDDEN / "01_rest.py").read_text(encoding="utf-8")
+    assert "def " not in text and "ctx." not in text and "Traceback" not in text
+    assert not any(line.strip() in text for line in source.splitlines() if len(line) > 40)
+    teacher = (out / "teacher" / "partial.md").read_text(encoding="utf-8")
+    assert "Traceback" in teacher and "save_observation" in teacher
+    review = (out / "teacher" / "settrace.md").read_text(encoding="utf-8")
+    assert "changed in the kernel: a trace function (sys.settrace)" in review
+
+
+def test_graded_notebooks_are_kept_for_the_teacher(graded):
+    _rows, out, _stdout, _bad = graded
+    assert "The weather service runs at" in printed(out, "solved")
+    assert not (out / "autograded" / "not_a_notebook").exists()
+
+
+def test_written_answers_come_with_the_task_and_the_marks_are_merged(graded, tmp_path):
+    _rows, out, _stdout, _bad = graded
+    text = (out / "written" / f"{BROKEN}.md").read_text(encoding="utf-8")
+    assert "Task 5 · Your choice, in words" in text and "## solved\n\n" in text
+    assert "## unsolved\n\n*(—)*" in text
+    copy = tmp_path / "grades"
+    shutil.copytree(out, copy)
+    (copy / "written_marks.csv").write_text(
+        f"learner,assignment,points\nsolved,{BROKEN},2.5\n", encoding="utf-8"
+    )
+    result = run("tools/grade.py", "--out", str(copy))
+    assert result.returncode == 0, result.stdout + result.stderr
+    solved = read_rows(copy)[("solved", BROKEN)]
+    assert (solved["written_score"], float(solved["total"])) == (
+        "2.5",
+        float(solved["score"]) + 2.5,
+    )
+    feedback = (copy / "feedback" / "solved.md").read_text(encoding="utf-8")
+    assert "✎ 2.5 / 3 points from your teacher" in feedback
+
+
+# --------------------------------------------------------------------------
+# Runs that add up, time limits, the sandbox missing, trusted work
+
+
+def test_a_later_batch_adds_results_and_a_rerun_grades_only_what_is_new(graded, tmp_path):
+    _rows, out, _stdout, _bad = graded
+    copy = tmp_path / "grades"
+    shutil.copytree(out, copy)
+    batch = tmp_path / "late"
+    (batch / "late_learner").mkdir(parents=True)
+    shutil.copy(SUBMISSIONS / "unsolved" / f"{BROKEN}.ipynb", batch / "late_learner")
+    (batch / "solved").mkdir()
+    shutil.copy(SUBMISSIONS / "solved" / f"{BROKEN}.ipynb", batch / "solved")
+    result = run("tools/grade.py", str(batch), "--out", str(copy))
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = read_rows(copy)
+    assert set(rows) == set(graded[0]) | {("late_learner", BROKEN)}
+    assert rows[("late_learner", BROKEN)]["status"] == "ok"
+    assert "Graded 2 submissions" in result.stdout  # the solved one was kept, not run again
+
+
+def test_a_notebook_too_slow_in_all_and_strangers_without_the_sandbox(tmp_path):
     folder = tmp_path / "submissions"
     (folder / "slow").mkdir(parents=True)
     (folder / "lost").mkdir()
-    source = FIXTURES / "submissions" / "endless_loop" / "01_rest_en.ipynb"
-    (folder / "slow" / "01_rest_en.ipynb").write_bytes(source.read_bytes())
+    shutil.copy(SUBMISSIONS / "endless_loop" / f"{BROKEN}.ipynb", folder / "slow")
     lesson = ROOT / "notebooks" / "ru" / "01_rest.ipynb"  # a notebook, but no exercise's
-    (folder / "lost" / "01_rest_ru.ipynb").write_bytes(lesson.read_bytes())
+    shutil.copy(lesson, folder / "lost" / "01_rest_ru.ipynb")
     (folder / "notes.txt").write_text("not in a learner's folder", encoding="utf-8")
     out = tmp_path / "out"
-    result = run("tools/grade.py", str(folder), "--out", str(out), "--timeout", "3")
+    result = run("tools/grade.py", str(folder), "--out", str(out), "--timeout", "3", "--no-sandbox")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "notes.txt is in no learner's folder" in result.stderr
-    with open(out / "grades.csv", encoding="utf-8") as file:
-        lost, slow = csv.DictReader(file)
-    assert (slow["status"], slow["score"]) == ("timed_out", "0")
+    rows = read_rows(out)
+    slow, lost = rows[("slow", BROKEN)], rows[("lost", "01_rest_ru")]
+    assert (slow["status"], slow["score"], slow["sandbox"]) == ("timed_out", "0", "none")
+    assert slow["reason"].startswith("Graded without the sandbox (--no-sandbox)")
     assert "ran longer than 3 s in all" in slow["reason"]
-    assert (lost["status"], lost["score"]) == ("unknown_assignment", "0")
+    assert (lost["status"], lost["score"], lost["sandbox"]) == ("unknown_assignment", "0", "none")
     feedback = (out / "feedback" / "lost.md").read_text(encoding="utf-8")
     assert "Ни одна ячейка этого блокнота не взята из заданий курса" in feedback
+
+
+def test_without_the_sandbox_grading_stops_and_names_what_is_missing(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))  # no bwrap, no unshare on it
+    result = run("tools/grade.py", str(SUBMISSIONS), "--out", str(tmp_path / "out"), env=env)
+    assert result.returncode == 3
+    assert "missing: the command bwrap (Debian package bubblewrap)" in result.stderr
+    assert "--no-sandbox" in result.stderr
 
 
 def test_grading_a_missing_folder_is_a_usage_error(tmp_path):

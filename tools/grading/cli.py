@@ -71,8 +71,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.submissions is not None and not args.submissions.is_dir():
         parser.error(f"{args.submissions} is not a folder")
-    if args.submissions is None and not args.accept_review:
-        parser.error("name the submissions folder")
     args.out = args.out.resolve()
     args.written_marks = args.written_marks or args.out / "written_marks.csv"
     args.limits = Limits(

@@ -72,19 +72,13 @@ def judge(job: dict) -> dict:
     try:
         kernel = run.start_kernel(job, folder)
         learner = bridge.Learner(kernel)
-        try:
-            before = learner.eval(tamper.PROBE)
-        except hidden.LearnerError as error:
-            before = {"error": str(error)}
+        before = probe(learner)
         notebook = json.loads((folder / "notebook.json").read_text(encoding="utf-8"))
         result["cells"], result["failure"] = run.run_cells(kernel, notebook, deadline)
-        (folder / "executed.json").write_text(json.dumps(notebook), encoding="utf-8")
+        (folder / "executed.json").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
         if result["failure"] in ("timed_out", "kernel_died"):
             return result  # nothing of the learner's can be called any more
-        try:
-            after = learner.eval(tamper.PROBE)
-        except hidden.LearnerError as error:
-            after = {"error": str(error)}
+        after = probe(learner)
         result["tampering"] = tamper.differences(before, after)
         result["tampering_details"] = tamper.details(before, after)
         ctx = Context(job["lang"], learner, servers, taps)
@@ -105,6 +99,15 @@ def judge(job: dict) -> dict:
             tap.stop()
         for server in servers.values():
             server.stop()
+
+
+def probe(learner: bridge.Learner):
+    """What grading.tamper looks at in the kernel, or why it could not."""
+    try:
+        learner.run(tamper.DEFINE)
+        return learner.eval(tamper.CALL)
+    except hidden.LearnerError as error:
+        return {"error": str(error)}
 
 
 def main() -> int:

@@ -61,8 +61,6 @@ def run_cells(kernel: bridge.Kernel, notebook: dict, deadline: float) -> tuple[l
     A cell that runs past the cell limit is interrupted and the next one runs; a kernel that
     does not stop, dies, or a notebook that passes its whole time limit ends the run.
     """
-    import nbformat
-
     report = []
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] != "code":
@@ -81,7 +79,7 @@ def run_cells(kernel: bridge.Kernel, notebook: dict, deadline: float) -> tuple[l
         except Exception:  # noqa: BLE001 - queue.Empty from a dead kernel, mostly
             report.append({**entry, "event": "kernel_died"})
             return report, "kernel_died"
-        cell["outputs"] = [_output(nbformat, o) for o in outcome["outputs"]]
+        cell["outputs"] = [_output(o) for o in outcome["outputs"]]
         if outcome["timed_out"]:
             event = "notebook_timed_out" if time.monotonic() >= deadline else "cell_timed_out"
             report.append({**entry, "event": event})
@@ -96,12 +94,30 @@ def run_cells(kernel: bridge.Kernel, notebook: dict, deadline: float) -> tuple[l
     return report, None
 
 
-def _output(nbformat, output: dict) -> dict:
+def _output(output: dict) -> dict:
+    """A notebook output (nbformat 4) from a kernel message's content."""
     kind = output.pop("type")
-    try:
-        return nbformat.v4.output_from_msg({"msg_type": kind, "content": output})
-    except Exception:  # noqa: BLE001 - an odd output is left out of the teacher's copy
-        return nbformat.v4.new_output("stream", name="stderr", text="(an output left out)\n")
+    if kind == "stream":
+        return {
+            "output_type": "stream",
+            "name": output.get("name", "stdout"),
+            "text": output.get("text", ""),
+        }
+    if kind == "error":
+        return {
+            "output_type": "error",
+            "ename": output.get("ename", ""),
+            "evalue": output.get("evalue", ""),
+            "traceback": output.get("traceback", []),
+        }
+    made = {
+        "output_type": kind,
+        "data": output.get("data", {}),
+        "metadata": output.get("metadata", {}),
+    }
+    if kind == "execute_result":
+        made["execution_count"] = output.get("execution_count")
+    return made
 
 
 def _grade_id(cell: dict) -> str | None:

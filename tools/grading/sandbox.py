@@ -19,6 +19,7 @@ Two layers, one per notebook:
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import sys
 from pathlib import Path
@@ -54,8 +55,9 @@ def judge_prefix() -> list[str]:
 
 def hidden_paths(extra: list[Path]) -> list[Path]:
     """Folders the kernel must not see, outermost first, ancestors of each other removed."""
-    home = Path(os.environ.get("HOME", "/root"))
-    candidates = [ROOT, home, Path("/var/tmp"), *extra]
+    homes = [Path(os.environ.get("HOME", "/")), Path(pwd.getpwuid(os.geteuid()).pw_dir)]
+    homes += [Path("/root"), Path("/home")]  # every user's home, the grader's among them
+    candidates = [ROOT, *homes, Path("/var/tmp"), *extra]
     found = []
     for path in candidates:
         path = path.resolve()
@@ -85,10 +87,14 @@ def kernel_argv(scratch: Path, cgroup, limit: limits.Limits, hide: list[Path]) -
     argv += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     argv += ["--tmpfs", "/dev/shm"]
+    hide = list(hide)
     for path in hidden_paths(hide):
         argv += ["--tmpfs", str(path)]
+    hidden = hidden_paths(hide)
     for path in visible_again():
         argv += ["--ro-bind", str(path), str(path)]
+    for path in hidden:  # empty and read-only: a write there fails instead of vanishing
+        argv += ["--remount-ro", str(path)]
     argv += ["--bind", str(scratch), INSIDE, "--chdir", INSIDE, "--clearenv"]
     environment = {
         "HOME": INSIDE,

@@ -148,6 +148,7 @@ def prepare(found: list[Found], assignments: dict[str, Assignment]) -> list[tupl
         if nb is not None:
             slot = (item.learner, result.assignment)
             if slot in taken:
+                result.problems = []  # "graded as ..." would say the opposite
                 result.add(
                     "duplicate", "duplicate", other=taken[slot], assignment=result.assignment
                 )

@@ -13,44 +13,53 @@ crossed the judge's own wire taps (see grading.hidden).
 
 from __future__ import annotations
 
-# An expression evaluated in the kernel; its value is JSON data (see grading.bridge).  The
-# course's own cell callbacks (mock_servers.runner stops servers a re-run cell replaces) are
-# expected and left out.
-PROBE = """(lambda ip, sys, builtins, json, threading: {
-    "ast_transformers": [type(t).__name__ for t in ip.ast_transformers],
-    "input_transformers_post": [getattr(t, "__name__", type(t).__name__)
-                                for t in ip.input_transformers_post],
-    "input_transformers_cleanup": [getattr(t, "__name__", type(t).__name__)
-                                   for t in ip.input_transformers_cleanup],
-    "line_transforms": [getattr(t, "__name__", type(t).__name__)
-                        for t in ip.input_transformer_manager.line_transforms],
-    "token_transformers": [type(t).__name__
-                           for t in ip.input_transformer_manager.token_transformers],
-    "events": {name: [getattr(f, "__qualname__", repr(f)) for f in callbacks
-                      if not (str(getattr(f, "__module__", "")).startswith("mock_servers.")
-                              and getattr(sys.modules.get(f.__module__), f.__name__, None) is f)]
-               for name, callbacks in ip.events.callbacks.items()},
-    "trace": repr(sys.gettrace()) if sys.gettrace() else None,
-    "profile": repr(sys.getprofile()) if sys.getprofile() else None,
-    "thread_trace": repr(getattr(threading, "_trace_hook", None)),
-    "thread_profile": repr(getattr(threading, "_profile_hook", None)),
-    "meta_path": [type(f).__name__ if not isinstance(f, type) else f.__name__
-                  for f in sys.meta_path],
-    "path_hooks": [repr(h)[:80] for h in sys.path_hooks],
-    "builtins": sorted("%s:%d" % (n, id(v)) for n, v in vars(builtins).items()
-                       if not n.startswith("_") and n not in ("input", "raw_input", "getpass")),
-    "excepthook": [repr(sys.excepthook), repr(sys.unraisablehook)],
-    "custom_exceptions": [repr(e) for e in ip.custom_exceptions],
-    "shell": sorted(n for n in vars(ip) if n in ("run_cell", "run_cell_async", "run_ast_nodes",
-        "run_code", "showtraceback", "_showtraceback", "transform_cell", "CustomTB")),
-    "shell_class": sorted("%s:%d" % (n, id(getattr(type(ip), n))) for n in ("run_cell",
-        "run_cell_async", "run_ast_nodes", "run_code", "showtraceback", "transform_cell")),
-    "json": ["%d" % id(json.dumps), "%d" % id(json.loads), "%d" % id(json.JSONEncoder.encode),
-             "%d" % id(json.JSONEncoder.default), "%d" % id(json.JSONEncoder.iterencode)],
-    "types": ["%s:%d" % (n, id(getattr(builtins, n))) for n in ("Exception", "BaseException",
-              "dict", "list", "str", "int", "float", "bool", "type", "isinstance", "print")],
-})(get_ipython(), __import__("sys"), __import__("builtins"), __import__("json"),
-   __import__("threading"))"""
+# Defined in the kernel, then called; its value is JSON data (see grading.bridge).  Hooks and
+# callbacks from the Python installation or the course package (grpc's import finder, the
+# course's own cell callbacks) are expected and left out: only the learner's own count.
+DEFINE = """
+def __grading_probe():
+    import builtins, json, os, sys, threading
+    import mock_servers
+    trusted = tuple(os.path.realpath(p) for p in
+                    (sys.prefix, sys.base_prefix, os.path.dirname(mock_servers.__file__)))
+    def own(item):
+        name = getattr(item, "__module__", None) or type(item).__module__
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None)
+        if name == "__main__" or module is None:
+            return True
+        return path is not None and not os.path.realpath(path).startswith(trusted)
+    def names(items):
+        return [getattr(i, "__qualname__", type(i).__qualname__) for i in items if own(i)]
+    ip = get_ipython()
+    shell = type(ip)
+    methods = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "showtraceback",
+               "_showtraceback", "transform_cell", "CustomTB")
+    return {
+        "ast_transformers": [type(t).__qualname__ for t in ip.ast_transformers],
+        "input_transformers_post": names(ip.input_transformers_post),
+        "input_transformers_cleanup": names(ip.input_transformers_cleanup),
+        "line_transforms": names(ip.input_transformer_manager.line_transforms),
+        "token_transformers": names(ip.input_transformer_manager.token_transformers),
+        "events": {event: names(callbacks) for event, callbacks in ip.events.callbacks.items()},
+        "trace": repr(sys.gettrace()) if sys.gettrace() else None,
+        "profile": repr(sys.getprofile()) if sys.getprofile() else None,
+        "thread_trace": repr(getattr(threading, "_trace_hook", None)),
+        "thread_profile": repr(getattr(threading, "_profile_hook", None)),
+        "meta_path": names(sys.meta_path),
+        "path_hooks": names(sys.path_hooks),
+        "builtins": sorted("%s:%d" % (n, id(v)) for n, v in vars(builtins).items()
+                           if not n.startswith("_") and n not in ("input", "raw_input", "getpass")),
+        "excepthook": [repr(sys.excepthook), repr(sys.unraisablehook)],
+        "custom_exceptions": [repr(e) for e in ip.custom_exceptions],
+        "shell": sorted(n for n in vars(ip) if n in methods),
+        "shell_class": sorted("%s:%d" % (n, id(getattr(shell, n, None))) for n in methods),
+        "json": ["%d" % id(f) for f in (json.dumps, json.loads, json.JSONEncoder.encode,
+                                         json.JSONEncoder.default, json.JSONEncoder.iterencode)],
+    }
+"""
+CALL = "__grading_probe()"
+
 
 # What each difference means, for the teacher.
 NAMES = {
@@ -67,7 +76,6 @@ NAMES = {
     "meta_path": "import hooks (sys.meta_path)",
     "path_hooks": "import hooks (sys.path_hooks)",
     "builtins": "replaced builtins",
-    "types": "replaced builtins",
     "excepthook": "replaced exception hooks",
     "custom_exceptions": "a custom exception handler (set_custom_exc)",
     "shell": "replaced IPython shell methods",
@@ -78,7 +86,7 @@ NAMES = {
 
 def differences(before: dict, after) -> list[str]:
     """What the learner's cells changed, in words, each named once; [] when nothing."""
-    if not isinstance(after, dict) or not isinstance(before, dict):
+    if not isinstance(after, dict) or not isinstance(before, dict) or set(after) != set(before):
         return ["the kernel's machinery could not be inspected"]
     found = []
     for key, name in NAMES.items():
