@@ -30,7 +30,13 @@ def main() -> int:
         started = time.monotonic()
         result = subprocess.run(
             schemathesis_command(
-                server.url, "--max-time", str(seconds), "--generation-database", "none"
+                server.url,
+                "--max-time",
+                str(seconds),
+                "--generation-database",
+                "none",
+                "--workers",
+                "1",  # see tests/test_openapi_contract.py
             ),
             capture_output=True,
             text=True,

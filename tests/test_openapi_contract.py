@@ -59,8 +59,11 @@ def test_schemathesis_finds_no_failure():
                 "--generation-deterministic",  # the same cases on every run
                 "--max-examples",
                 "5",
+                # One worker: with two, hypothesis's lambda descriptions can hit a
+                # CPython 3.11 ast.parse race ("AST constructor recursion depth
+                # mismatch") inside the tool, which is no failure of the server.
                 "--workers",
-                "2",
+                "1",
             ),
             capture_output=True,
             text=True,
