@@ -1,7 +1,7 @@
 # make lab    — install the course into .venv and open it in JupyterLab
 # make test   — install, then run every test: lint, unit tests, and every notebook through nbval
 # make test PYTHON=python3.13 — the same with another Python (its own .venv-python3.13)
-# make grade SUBMISSIONS=folder — autograde homework notebooks (one folder per learner) into
+# make grade SUBMISSIONS=folder — grade homework notebooks (one folder per learner, each in a sandbox) into
 #              build/grades/ (GRADE_OPTIONS="--cell-timeout 10 --jobs 4" to pass options);
 #              without SUBMISSIONS, the example submissions of the tests
 
@@ -41,7 +41,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint | $(VENV)/.sandbox-installed
 	$(BIN)/python -m pytest --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval --nbval-cell-timeout 60 --ignore=tests/browser tests notebooks solutions
 
@@ -54,8 +54,14 @@ $(VENV)/.browser-installed: $(VENV)/.installed-dev requirements-browser.txt
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
 	touch $@
 
+# Grading's sandbox: bubblewrap from Debian (bwrap), installed here if missing, as test-browser
+# installs Chromium; the grading tests need it too.
+$(VENV)/.sandbox-installed: $(VENV)/.installed-dev
+	command -v bwrap >/dev/null || { apt-get update -qq && apt-get install -y -qq bubblewrap; }
+	touch $@
+
 SUBMISSIONS ?= tests/fixtures/submissions
-grade: install-dev
+grade: install-dev $(VENV)/.sandbox-installed
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out build/grades $(GRADE_OPTIONS)
 
 clean:
