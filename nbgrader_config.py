@@ -6,8 +6,11 @@ Learners get ``exercises/<assignment>/<assignment>.ipynb``; they are generated f
     python tools/release.py            # regenerate exercises/ from solutions/
     make grade SUBMISSIONS=folder      # grade learners' notebooks (tools/grade.py)
 
-Both tools read this file and then point nbgrader at a temporary course folder, so grading
-never writes into the repository.  The nbgrader command line reads it too when run from the
+tools/release.py reads this file and points nbgrader at a temporary course folder, so nothing
+lands in the repository.  Grading does not use nbgrader's autograder: tools/grading runs each
+notebook in a sandbox and the hidden tests (solutions/hidden_tests/) apart from it; it uses
+the cell ids and checksums nbgrader put into the exercises to recognise a notebook and put back
+its read-only cells.  The nbgrader command line reads it too when run from the
 repository's root; its working folders and gradebook then go to the git-ignored build/.
 """
 
@@ -31,6 +34,6 @@ WORK.mkdir(parents=True, exist_ok=True)  # sqlite does not create the folder of 
 # Solutions are stored executed; the exercises keep neither outputs nor timings.
 c.ClearOutput.remove_metadata_fields = ["collapsed", "scrolled", "execution"]
 
-# Grading: a cell that runs longer than this is interrupted (tools/grade.py --cell-timeout).
+# nbgrader's own autograde (not used by make grade): a cell that runs longer is interrupted.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
