@@ -36,9 +36,12 @@ def main(argv: list[str] | None = None) -> None:
         print()
         print(comparison.setup_table(args.language))
         print()
-        for question in compare.QUESTIONS:
-            order = " < ".join(compare.NAMES[s] for s in comparison.smallest_first(question))
-            print(f"{compare.TEXT[args.language][question]}: {order}")
+        for layout in (True, False):
+            for question in compare.QUESTIONS:
+                styles = comparison.smallest_first(question, layout=layout)
+                order = " < ".join(compare.NAMES[s] for s in styles)
+                what = "all bytes" if layout else "without layout bytes"
+                print(f"{compare.TEXT[args.language][question]} ({what}): {order}")
         print()
         for question in compare.QUESTIONS:
             layout = ", ".join(

@@ -208,6 +208,11 @@ def test_smallest_first_orders_styles_by_bytes(comparison):
         assert sorted(order) == sorted(compare.STYLES)
         sizes = [comparison[style, question].bytes for style in order]
         assert sizes == sorted(sizes)
+        compact = comparison.smallest_first(question, layout=False)
+        sizes = [
+            comparison[s, question].bytes - comparison[s, question].formatting for s in compact
+        ]
+        assert sizes == sorted(sizes) and sorted(compact) == sorted(compare.STYLES)
 
 
 def test_milliseconds_in_both_languages():

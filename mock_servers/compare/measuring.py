@@ -79,9 +79,19 @@ class Comparison:
     def __getitem__(self, key: tuple[str, str]) -> Result:
         return self.results[key]
 
-    def smallest_first(self, question: str) -> list[str]:
-        """The styles by the bytes their answer to ``question`` took, fewest first."""
-        return sorted(STYLES, key=lambda style: self[style, question].bytes)
+    def smallest_first(self, question: str, layout: bool = True) -> list[str]:
+        """The styles by the bytes their answer to ``question`` took, fewest first.
+
+        ``layout=False`` leaves out the bodies' layout bytes (see
+        :attr:`Result.formatting`), so that a server's indentation does not
+        decide the order.
+        """
+
+        def size(style: str) -> int:
+            result = self[style, question]
+            return result.bytes - (0 if layout else result.formatting)
+
+        return sorted(STYLES, key=size)
 
     def exchange(self, style: str, question: str, limit: int = 1200) -> str:
         """The call message by message: ``→`` what the client sent, ``←`` what came back."""
