@@ -49,6 +49,16 @@ class HttpServerMixin(ConnectionTrackingMixin):
 
     timed_connections = True
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        handler = self.RequestHandlerClass
+        if getattr(handler, "default_request_version", None) == "HTTP/0.9":
+            # See WsgiHandler.default_request_version: "400 Bad Request" with
+            # its status line for an unreadable request line, from every style.
+            self.RequestHandlerClass = type(
+                handler.__name__, (handler,), {"default_request_version": "HTTP/1.1"}
+            )
+
     def refusal(self) -> bytes:
         seconds = self.limits.retry_after
         body = f"Too many open connections; try again in {seconds} s.\n".encode()
@@ -138,6 +148,10 @@ class WsgiHandler(WSGIRequestHandler):
     request log instead of stderr, RFC 9110 reason phrases and a fixed name."""
 
     protocol_version = "HTTP/1.1"
+    # http.server takes an unreadable request line for HTTP/0.9 and answers it
+    # with a bare body, no status line; a client (or a person who typed
+    # https:// for http://) gets "400 Bad Request" instead, as from any server.
+    default_request_version = "HTTP/1.1"
     request_log: RequestLog | None = None  # set on the subclass each server makes
     answering = False
     _body: RequestBody | None = None
@@ -173,8 +187,12 @@ class WsgiHandler(WSGIRequestHandler):
         pass  # werkzeug logs every request to stderr; the RequestLog replaces that
 
     def log_request(self, code="-", size="-"):
-        if self.request_log is not None:
+        if self.request_log is None:
+            return
+        if self.command and getattr(self, "path", None) is not None:
             self.request_log.record(f"{self.command} {self.path} → {code}")
+        else:  # a request line that could not be read
+            self.request_log.record(f"{self.requestline or '(no request line)'} → {code}")
 
     def connection_dropped(self, error, environ=None) -> None:
         self.close_connection = True

@@ -198,3 +198,21 @@ def test_a_request_log_line_per_call_without_raw_control_characters(style):
         lines = server.log.lines
     assert lines
     assert not any(char < " " for line in lines for char in line)
+
+
+HTTP_STYLES = [style for style in STYLES if style.stuck is HTTP_STUCK]
+
+
+@pytest.mark.parametrize("style", HTTP_STYLES, ids=[style.name for style in HTTP_STYLES])
+@pytest.mark.parametrize(
+    "garbage",
+    [b"HELLO\r\n\r\n", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"],
+    ids=["not-http", "tls-hello"],
+)
+def test_an_unreadable_request_gets_a_400_status_line(style, garbage, closed_by_peer):
+    with style.start() as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(garbage)  # the second is what a client that says https:// sends
+        sock.settimeout(10)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 400 ")
+        assert closed_by_peer(sock)
+        assert style.answers(server)
