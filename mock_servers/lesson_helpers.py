@@ -4,7 +4,8 @@
   (a decimal comma in Russian: ``3,1``);
 * :func:`forecast_explorer` - lesson 01's panel: pick a city and a day, see the
   ``GET`` request and the answer.  Before its cell runs, the notebook shows a
-  sentence in the lesson's language where the panel will be, not a widget repr.
+  sentence in the lesson's language where the panel will be, not a widget repr,
+  and the panel says what to do when the kernel behind it has restarted.
 
 The lesson cells make the requests they teach themselves; these helpers only
 format what the learner reads.
@@ -24,12 +25,16 @@ EXPLORER_TEXT = {
         "city": "City",
         "date": "Date",
         "static": "The request explorer: run this cell (Shift+Enter) to pick a city and a day.",
+        "restart": "Does the panel not answer? The kernel has restarted: run the cells above "
+        "again (Run → Run All Above), then this one.",
     },
     "ru": {
         "city": "Город",
         "date": "Дата",
         "static": "Обозреватель запросов: запустите эту ячейку (Shift+Enter), чтобы выбрать "
         "город и день.",
+        "restart": "Панель не отвечает? Ядро перезапускалось: запустите ячейки выше ещё раз "
+        "(Run → Run All Above), а потом эту.",
     },
 }
 
@@ -81,6 +86,7 @@ def forecast_explorer(base: str, language: str, dates: list[str]):
     city_picker.observe(show_forecast, "value")
     date_picker.observe(show_forecast, "value")
     show_forecast()
-    panel = _panel_class()([widgets.HBox([city_picker, date_picker]), answer])
+    note = widgets.HTML(f"<small style='opacity:0.75'>{html.escape(text['restart'])}</small>")
+    panel = _panel_class()([widgets.HBox([city_picker, date_picker]), answer, note])
     panel.static_text = text["static"]
     return panel
