@@ -287,6 +287,7 @@ def test_charts_draw_every_style(comparison, servers):
 
 def test_side_by_side_shows_four_styles_and_follows_the_pickers(comparison):
     view = compare.side_by_side(comparison, "ru")
+    assert view._repr_mimebundle_()["text/plain"].startswith("Когда ячейка выполнится")
     question_picker, rpc_picker, grid = view.children
     panels = grid.children
     assert [panel.value.split("</b>")[0] for panel in panels] == [
@@ -302,3 +303,12 @@ def test_side_by_side_shows_four_styles_and_follows_the_pickers(comparison):
     assert panels[2].value.startswith("<b>gRPC</b>")
     assert "city: &quot;moscow&quot;" in panels[2].value  # decoded by weather.proto
     assert "GET /cities/moscow/forecast HTTP/1.1" in panels[0].value
+
+
+def test_the_progress_bar_follows_measure_all():
+    bar = compare.progress_bar("en")
+    assert "progress bar" in bar._repr_mimebundle_()["text/plain"]
+    bar(3, 12)
+    assert (bar.bar.value, bar.bar.max, bar.bar.bar_style) == (3, 12, "")
+    bar(12, 12)
+    assert bar.bar.bar_style == "success"

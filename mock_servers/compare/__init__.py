@@ -59,7 +59,7 @@ from mock_servers.compare.styles import (
 )
 from mock_servers.compare.tables import GRPC_TYPES
 from mock_servers.compare.text import TEXT, milliseconds
-from mock_servers.compare.view import side_by_side
+from mock_servers.compare.view import progress_bar, side_by_side
 
 __all__ = [
     "CHANGES",
@@ -97,6 +97,7 @@ __all__ = [
     "measure_all",
     "milliseconds",
     "poll_vs_push",
+    "progress_bar",
     "race",
     "side_by_side",
     "start_all",

@@ -1,4 +1,4 @@
-"""Lesson 05's side-by-side view: what each style sent and received, as a widget.
+"""Lesson 05's widgets: the side-by-side view of every style's exchange, and a progress bar.
 
 Four panels in two columns (REST, SOAP, the RPC style picked, WebSocket), each
 a transcript at the notebook's own font size that wraps instead of scrolling
@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import html
 
-from mock_servers.compare.styles import NAMES, QUESTIONS
+from mock_servers.compare.styles import NAMES, QUESTIONS, STYLES
 from mock_servers.compare.text import TEXT
 
 WORDS = {
-    "en": {"question": "Question", "summary": "{bytes} bytes, {messages} messages"},
-    "ru": {"question": "Вопрос", "summary": "{bytes} Б, сообщений: {messages}"},
+    "en": {
+        "question": "Question",
+        "summary": "{bytes} bytes, {messages} messages",
+        "view": "The side-by-side view of each style's messages appears here when this cell runs.",
+        "measuring": "Measuring",
+        "bar": "A progress bar appears here while this cell measures every style.",
+    },
+    "ru": {
+        "question": "Вопрос",
+        "summary": "{bytes} Б, сообщений: {messages}",
+        "view": "Когда ячейка выполнится, здесь появятся сообщения каждого стиля бок о бок.",
+        "measuring": "Замеры",
+        "bar": "Пока ячейка измеряет все стили, здесь виден индикатор хода работы.",
+    },
 }
 RPC = (("XML-RPC", "xmlrpc"), ("JSON-RPC", "jsonrpc"), ("gRPC", "grpc"))
 PRE = "white-space: pre-wrap; overflow-wrap: anywhere; margin: 0"
@@ -32,6 +44,8 @@ def side_by_side(comparison, language: str = "en"):
     """A question picker, an RPC picker and the four panels, which follow both pickers."""
     import ipywidgets as widgets  # only when the view is drawn
 
+    from mock_servers.panels import panel
+
     question_picker = widgets.Dropdown(
         options=[(TEXT[language][question], question) for question in QUESTIONS],
         description=WORDS[language]["question"],
@@ -41,8 +55,8 @@ def side_by_side(comparison, language: str = "en"):
 
     def show(change=None) -> None:
         styles = ["rest", "soap", rpc_picker.value, "websocket"]
-        for panel, style in zip(panels, styles):
-            panel.value = panel_html(comparison, style, question_picker.value, language)
+        for box, style in zip(panels, styles):
+            box.value = panel_html(comparison, style, question_picker.value, language)
 
     question_picker.observe(show, "value")
     rpc_picker.observe(show, "value")
@@ -50,4 +64,32 @@ def side_by_side(comparison, language: str = "en"):
     grid = widgets.GridBox(
         panels, layout=widgets.Layout(grid_template_columns="1fr 1fr", grid_gap="8px 16px")
     )
-    return widgets.VBox([question_picker, rpc_picker, grid])
+    return panel([question_picker, rpc_picker, grid], WORDS[language]["view"])
+
+
+class ProgressBar:
+    """A progress bar for :func:`measure_all`: ``display`` it, then pass it as ``progress``."""
+
+    def __init__(self, language: str = "en") -> None:
+        import ipywidgets as widgets  # only when the bar is drawn
+
+        from mock_servers.panels import panel
+
+        words = WORDS[language]
+        self.bar = widgets.IntProgress(
+            max=len(STYLES) * len(QUESTIONS), description=words["measuring"]
+        )
+        self.view = panel([self.bar], words["bar"])
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.max, self.bar.value = total, done
+        if done == total:
+            self.bar.bar_style = "success"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.view._repr_mimebundle_(**kwargs)
+
+
+def progress_bar(language: str = "en") -> ProgressBar:
+    """A new :class:`ProgressBar` with its label in ``language``."""
+    return ProgressBar(language)
