@@ -43,7 +43,12 @@ def main() -> int:
         )
         elapsed = time.monotonic() - started
     report = result.stdout + result.stderr
-    summary = report[report.find("SUMMARY") - 40 :] if "SUMMARY" in report else report[-3000:]
+    # The failures (if any) and the summary; the progress lines before them are noise.
+    first = min(
+        (report.find(h) for h in ("= FAILURES", "= ERRORS", "= SUMMARY") if h in report),
+        default=max(0, len(report) - 3000),
+    )
+    summary = report[max(0, first - 40) :]
     print(summary.strip())
     generated = re.search(r"(\d+) generated", report)
     print(
