@@ -205,7 +205,8 @@ class _Recording:
 
     def __init__(self, max_bytes: int = MAX_RECORDED_BYTES) -> None:
         self.max_bytes = max_bytes
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # what is kept; held only briefly, as add() needs it
+        self._reading = threading.Lock()  # the readers, which take longer
         self.started = time.monotonic()
         self._connections = 0
         self._readers: dict[int, ConnectionReader] = {}
@@ -217,7 +218,7 @@ class _Recording:
         self.dropped = 0
 
     def new_connection(self) -> int:
-        with self._lock:
+        with self._reading:
             self._connections += 1
             self._readers[self._connections] = ConnectionReader(self._connections)
             return self._connections
@@ -241,21 +242,24 @@ class _Recording:
     def read(self, connection: int, direction: str, data: bytes, stamp) -> None:
         """Read the framing of a chunk :meth:`add` kept (after the relay passed it on)."""
         index, seconds = stamp
-        with self._lock:
+        with self._reading:
             reader = self._readers.get(connection)
-            if reader is not None:
-                self._keep(reader.feed(direction, data, seconds, index))
+            found = reader.feed(direction, data, seconds, index) if reader is not None else []
+        with self._lock:
+            self._keep(found)
 
     def end(self, connection: int, direction: str) -> None:
         """One direction of a connection ended; a reader of a closed connection is let go."""
-        with self._lock:
+        with self._reading:
             reader = self._readers.get(connection)
             if reader is None:
                 return
-            self._keep(reader.close(direction))
+            found = reader.close(direction)
             if reader.finished:
-                self._keep(reader.tails())
+                found += reader.tails()
                 del self._readers[connection]
+        with self._lock:
+            self._keep(found)
 
     def _keep(self, messages: list[Message]) -> None:
         for message in messages:
@@ -285,10 +289,11 @@ class _Recording:
     def messages_since(self, first: int) -> list[Message]:
         """Messages whose last byte came in chunk ``first`` or later, with the
         bytes of messages not complete yet as ``"TCP"`` pieces."""
+        with self._reading:
+            tails = [m for reader in self._readers.values() for m in reader.tails()]
         with self._lock:
             found = [m for m in self._messages if m.chunk >= first]
-            for reader in self._readers.values():
-                found += [m for m in reader.tails() if m.chunk >= first]
+        found += [m for m in tails if m.chunk >= first]
         return sorted(found, key=lambda m: m.chunk)
 
     def clear(self) -> None:
