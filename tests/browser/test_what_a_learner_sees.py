@@ -1,0 +1,117 @@
+"""What a learner meets in JupyterLab beyond a clean run: a lesson opened before running, a kernel
+restarted in the middle, a server the lesson has stopped, lesson 05's views at the default size.
+
+Screenshots of each go to build/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import ROOT, SCREENSHOTS
+from .test_lessons_in_browser import open_lesson, run_all_cells
+
+STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+RESTART_NOTE = {"ru": "Ядро перезапускалось", "en": "The kernel has restarted"}
+RUN_ALL_ABOVE = "Run All Above"
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"learner-{name}.png"))
+
+
+def code_cell_index(language: str, name: str, needle: str) -> int:
+    """The index among code cells of the first cell whose source contains ``needle``."""
+    notebook = json.loads((ROOT / "notebooks" / language / name).read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    return next(i for i, source in enumerate(code) if needle in source)
+
+
+def run_cell(page, index: int) -> None:
+    cell = page.locator(".jp-CodeCell").nth(index)
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        """i => {
+            const prompt = document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')[i];
+            return prompt && /\\[\\d+\\]/.test(prompt.textContent)
+                && document.querySelector(
+                    ".jp-Notebook-ExecutionIndicator[data-status='idle']") !== null;
+        }""",
+        arg=index,
+        timeout=60_000,
+    )
+
+
+def restart_kernel(page) -> None:
+    page.click(".lm-MenuBar-item:has-text('Kernel')")
+    page.click("li[data-command='kernelmenu:restart']")
+    page.click(".jp-Dialog .jp-mod-accept")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.wait_for_timeout(1_000)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_lesson_opened_before_running_shows_no_widget_repr(page, lab, language):
+    open_lesson(page, lab, language, "01_rest.ipynb")
+    texts = " ".join(
+        page.locator(".jp-OutputArea-output[data-mime-type='text/plain']").all_inner_texts()
+    )
+    assert "children=" not in texts and "VBox(" not in texts, texts[:500]
+    screenshot(page, f"{language}-01-before-running")
+    lab.shut_down_kernels()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_self_check_says_what_to_do_after_a_kernel_restart(page, lab, language):
+    open_lesson(page, lab, language, "00_what_is_an_api.ipynb")
+    run_all_cells(page)
+    restart_kernel(page)
+    quiz = page.locator(".jp-OutputArea-output", has_text=RESTART_NOTE[language]).last
+    quiz.scroll_into_view_if_needed()
+    assert quiz.is_visible()
+    screenshot(page, f"{language}-00-self-check-after-restart")
+    lab.shut_down_kernels()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, lab, language):
+    name = "01_rest.ipynb"
+    request = code_cell_index(language, name, "requests.get(")
+    open_lesson(page, lab, language, name)
+    run_all_cells(page)  # the lesson's last cell stops its server
+    run_cell(page, request)
+    stopped = " ".join(page.locator(STDERR).all_inner_texts())
+    assert "→" in stopped and "127.0.0.1" in stopped, stopped[:500]
+    screenshot(page, f"{language}-01-stopped-server")
+
+    restart_kernel(page)
+    run_cell(page, request)
+    lost = " ".join(page.locator(STDERR).all_inner_texts())
+    assert RUN_ALL_ABOVE in lost, lost[:500]
+    screenshot(page, f"{language}-01-after-restart")
+    lab.shut_down_kernels()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_lesson_05_views_fit_at_the_default_size(page, lab, language):
+    open_lesson(page, lab, language, "05_comparison.ipynb")
+    run_all_cells(page)
+    transcripts = page.locator(".jupyter-widgets pre")
+    assert transcripts.count() >= 4
+    for handle in transcripts.element_handles():
+        hidden = handle.evaluate("e => e.scrollHeight - e.clientHeight")
+        size = handle.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert hidden <= 2, "a transcript hides part of itself in an inner scroll box"
+        assert size >= 12, f"transcript text is {size}px"
+    transcripts.first.scroll_into_view_if_needed()
+    screenshot(page, f"{language}-05-side-by-side")
+    lab.shut_down_kernels()
