@@ -171,6 +171,11 @@ class WsgiHandler(WSGIRequestHandler):
         if not self._body.discard():
             self.close_connection = True
 
+    def handle_expect_100(self) -> bool:
+        # http.server would answer "100 Continue" here and werkzeug's run_wsgi
+        # again: once is enough (RFC 9110 §10.1.1).
+        return True
+
     def send_response(self, code, message=None):
         self.answering = True
         # werkzeug passes its own upper-case phrases ("NOT FOUND").

@@ -611,3 +611,23 @@ def test_reset_every_gives_fresh_data_by_itself(free_port):
     finally:
         out, err = finish(process)
     assert process.returncode == 0 and "Traceback" not in err
+
+
+def test_expect_100_continue_is_answered_once_and_the_connection_kept():
+    body = json.dumps({"city": "kazan", "date": "2026-06-04", "temperature": 19}).encode()
+    head = (
+        "POST /observations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        f"X-API-Key: {rest.API_KEY}\r\nExpect: 100-continue\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with rest.start() as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(head)
+        sock.settimeout(10)
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n"):
+            interim += sock.recv(1)
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+        created = exchange(sock, body)
+        assert created.startswith(b"HTTP/1.1 201") and b"100 Continue" not in created
+        again = exchange(sock, b"GET /cities/kazan HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert again.startswith(b"HTTP/1.1 200")
