@@ -523,3 +523,14 @@ def test_the_three_rpc_servers_tell_the_same_facts():
             )
         from_grpc = as_dict(message, FORECAST_FIELDS)
     assert from_xmlrpc == from_jsonrpc == from_grpc == expected
+
+
+def test_many_messages_that_are_not_protobuf_do_not_lock_a_connection(server, stub):
+    # Found by the fuzzer: with a per-connection stream bound, grpcio kept each
+    # failed call's stream counted, and the 101st call was refused.
+    with grpc.insecure_channel(server.url) as channel:
+        call = channel.unary_unary("/weather.v1.Weather/GetWeek")
+        for _ in range(150):
+            status_of(lambda: call(b"\xff\xff", timeout=5))
+        good = services.WeatherStub(channel).ListCities(pb.ListCitiesRequest(), timeout=5)
+        assert len(good.cities) == len(weather.CITIES)
