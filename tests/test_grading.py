@@ -13,8 +13,10 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,14 +33,15 @@ ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipyn
 LESSONS = sorted({name.rsplit("_", 1)[0] for name in ASSIGNMENTS})
 GRADED = [name for name in ASSIGNMENTS if (HIDDEN / f"{name.rsplit('_', 1)[0]}.py").is_file()]
 BROKEN = "01_rest_en"  # the assignment each kind of broken submission and cheat is tried on
-CELL_TIMEOUT = 20  # seconds; lesson 05's first cell imports for 10 s on a loaded machine
+CELL_TIMEOUT = 10  # seconds, for the tricks: endless loops are stopped after this
+HONEST_CELL_TIMEOUT = 90  # seconds: lesson 05's first cell takes 10 s and more under load
 MEMORY = 512  # MiB, below the default so that the memory hog is stopped sooner
 SECRET = "GRADER_SECRET_VARIABLE"
 
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(CHEATS))
 import make_cheats  # noqa: E402 - tests/fixtures/cheats, found through the line above
-from grading import hidden  # noqa: E402 - tools/grading, found through the line above
+from grading import hidden, limits  # noqa: E402 - tools/grading, found through the line above
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -84,51 +87,63 @@ def printed(out: Path, learner: str, name: str = BROKEN) -> str:
     )
 
 
+class Graded:
+    """The shared grading runs: honest notebooks, and tricks (cheats, broken and bad files)."""
+
+    def __init__(self, honest: Path, tricks: Path, stdout: str, bad: dict) -> None:
+        self.honest, self.tricks, self.stdout, self.bad = honest, tricks, stdout, bad
+        self.honest_rows = read_rows(honest)
+        self.rows = {**self.honest_rows, **read_rows(tricks)}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade every kind of submission once: (rows, output folder, stdout, bad files' rows)."""
-    folder = tmp_path_factory.mktemp("submissions")
+    """Grade every kind of submission once, in two runs side by side.
+
+    Honest notebooks get a generous cell limit (lesson 05's first cell imports for seconds on
+    a loaded machine); the tricks a short one, so that the endless loops end soon.
+    """
+    honest = tmp_path_factory.mktemp("honest")
     # Lean: the code and hidden tests of ru and en are the same; Russian feedback is read
     # from 01_rest_ru.
     for name in GRADED:
         for kind in ("solved", "partial", "unsolved"):
             if kind == "solved" or name.endswith("_en") or name == "01_rest_ru":
-                (folder / kind).mkdir(exist_ok=True)
-                shutil.copy(SUBMISSIONS / kind / f"{name}.ipynb", folder / kind)
+                (honest / kind).mkdir(exist_ok=True)
+                shutil.copy(SUBMISSIONS / kind / f"{name}.ipynb", honest / kind)
+    tricks = tmp_path_factory.mktemp("tricks")
     for kind in ("endless_loop", "unstoppable_loop", "kernel_death", "tests_deleted"):
-        (folder / kind).mkdir()
-        shutil.copy(SUBMISSIONS / kind / f"{BROKEN}.ipynb", folder / kind)
-    (folder / "wrong_assignment").mkdir()
-    shutil.copy(SUBMISSIONS / "wrong_assignment" / f"{BROKEN}.ipynb", folder / "wrong_assignment")
-    shutil.copytree(SUBMISSIONS / "not_a_notebook", folder / "not_a_notebook")
+        (tricks / kind).mkdir()
+        shutil.copy(SUBMISSIONS / kind / f"{BROKEN}.ipynb", tricks / kind)
+    (tricks / "wrong_assignment").mkdir()
+    shutil.copy(SUBMISSIONS / "wrong_assignment" / f"{BROKEN}.ipynb", tricks / "wrong_assignment")
+    shutil.copytree(SUBMISSIONS / "not_a_notebook", tricks / "not_a_notebook")
     for kind in make_cheats.CHEATS:
-        shutil.copytree(CHEATS / kind, folder / kind)
-    bad = make_cheats.add_bad_files(folder)
-    out = tmp_path_factory.mktemp("grades")
+        shutil.copytree(CHEATS / kind, tricks / kind)
+    bad = make_cheats.add_bad_files(tricks)
     home = tmp_path_factory.mktemp("home")
     (home / "secret.txt").write_text("the grader's own file", encoding="utf-8")
     env = dict(os.environ, HOME=str(home), **{SECRET: "do not show"})
-    result = run(
-        "tools/grade.py",
-        str(folder),
-        "--out",
-        str(out),
-        "--cell-timeout",
-        str(CELL_TIMEOUT),
-        "--timeout",
-        "120",
-        "--memory",
-        str(MEMORY),
-        "--jobs",
-        "4",
-        env=env,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return read_rows(out), out, result.stdout, bad
+    runs = []
+    for folder, cell_timeout in ((honest, HONEST_CELL_TIMEOUT), (tricks, CELL_TIMEOUT)):
+        out = tmp_path_factory.mktemp(f"{folder.name}_grades")
+        command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out)]
+        command += ["--cell-timeout", str(cell_timeout), "--timeout", "240"]
+        command += ["--memory", str(MEMORY), "--jobs", "3"]
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        runs.append((out, process))
+    stdout = ""
+    for _out, process in runs:
+        printed_here, _ = process.communicate(timeout=550)
+        assert process.returncode == 0, printed_here
+        stdout += printed_here
+    return Graded(runs[0][0], runs[1][0], stdout, bad)
 
 
 def row(graded, learner: str, name: str = BROKEN) -> dict:
-    return graded[0][(learner, name)]
+    return graded.rows[(learner, name)]
 
 
 def outcome(graded, learner: str, name: str = BROKEN) -> tuple[float, str, str]:
@@ -297,7 +312,7 @@ def test_deleted_read_only_cells_are_put_back_and_the_hidden_checks_decide(grade
 
 
 def test_files_that_are_not_notebooks_score_zero_with_a_reason(graded):
-    rows = [r for (learner, _), r in graded[0].items() if learner == "not_a_notebook"]
+    rows = [r for (learner, _), r in graded.rows.items() if learner == "not_a_notebook"]
     assert len(rows) == len(list((SUBMISSIONS / "not_a_notebook").iterdir()))
     for found in rows:
         assert (found["status"], found["score"]) == ("not_a_notebook", "0")
@@ -311,7 +326,7 @@ def test_the_notebook_of_another_assignment_scores_zero_with_a_reason(graded):
 
 
 def test_bad_files_each_get_a_status_and_a_reason_and_overwrite_nothing(graded):
-    rows, _out, _stdout, bad = graded
+    rows, bad = graded.rows, graded.bad
     for key, (status, reason) in bad.items():
         assert (rows[key]["status"], rows[key]["score"]) == (status, "0"), key
         assert rows[key]["reason"].startswith(reason), (key, rows[key]["reason"])
@@ -328,7 +343,7 @@ def test_a_cheat_gets_the_score_status_and_reason_it_must(graded, kind):
 
 
 def test_held_points_are_given_when_the_teacher_accepts_them(graded, tmp_path):
-    _rows, out, _stdout, _bad = graded
+    out = graded.tricks
     copy = tmp_path / "grades"
     shutil.copytree(out, copy)
     result = run("tools/grade.py", "--out", str(copy), "--accept-review", f"post_run_cell/{BROKEN}")
@@ -341,7 +356,7 @@ def test_held_points_are_given_when_the_teacher_accepts_them(graded, tmp_path):
 
 
 def test_the_learner_reads_and_writes_nothing_outside_its_scratch_folder(graded):
-    _rows, out, _stdout, _bad = graded
+    out = graded.tricks
     fetched = printed(out, "solution_fetched")
     assert "FETCHED" not in fetched and fetched.count("BLOCKED") == 2
     seen = printed(out, "reads_secrets")
@@ -357,11 +372,11 @@ def test_the_learner_reads_and_writes_nothing_outside_its_scratch_folder(graded)
 def test_no_process_of_a_notebook_outlives_its_grading(graded):
     left = subprocess.run(["pgrep", "-f", "sleep (986|987|30)$"], capture_output=True, text=True)
     assert left.stdout == ""
-    assert "STOPPED AT" in printed(graded[1], "fork_bomb")
+    assert "STOPPED AT" in printed(graded.tricks, "fork_bomb")
 
 
 def test_notebooks_graded_at_once_cannot_reach_each_other_or_the_internet(graded):
-    _rows, out, _stdout, _bad = graded
+    out = graded.tricks
     assert "LISTENING" in printed(out, "network_listener")
     assert "REACHED []" in printed(out, "network_caller")
 
@@ -371,7 +386,7 @@ def test_notebooks_graded_at_once_cannot_reach_each_other_or_the_internet(graded
 
 
 def test_feedback_says_which_check_failed_without_the_hidden_tests(graded):
-    _rows, out, stdout, _bad = graded
+    out, stdout = graded.honest, graded.stdout
     assert "per minute" in stdout
     text = (out / "feedback" / "partial.md").read_text(encoding="utf-8")
     assert "## 01_rest_en · " in text and "## 01_rest_ru · " in text
@@ -382,18 +397,18 @@ def test_feedback_says_which_check_failed_without_the_hidden_tests(graded):
     assert not any(line.strip() in text for line in source.splitlines() if len(line) > 40)
     teacher = (out / "teacher" / "partial.md").read_text(encoding="utf-8")
     assert "Traceback" in teacher and "save_observation" in teacher
-    review = (out / "teacher" / "settrace.md").read_text(encoding="utf-8")
+    review = (graded.tricks / "teacher" / "settrace.md").read_text(encoding="utf-8")
     assert "changed in the kernel: a trace function (sys.settrace)" in review
 
 
 def test_graded_notebooks_are_kept_for_the_teacher(graded):
-    _rows, out, _stdout, _bad = graded
+    out = graded.honest
     assert "The weather service runs at" in printed(out, "solved")
-    assert not (out / "autograded" / "not_a_notebook").exists()
+    assert not (graded.tricks / "autograded" / "not_a_notebook").exists()
 
 
 def test_written_answers_come_with_the_task_and_the_marks_are_merged(graded, tmp_path):
-    _rows, out, _stdout, _bad = graded
+    out = graded.honest
     text = (out / "written" / f"{BROKEN}.md").read_text(encoding="utf-8")
     assert "Task 5 · Your choice, in words" in text and "## solved\n\n" in text
     assert "## unsolved\n\n*(—)*" in text
@@ -418,7 +433,7 @@ def test_written_answers_come_with_the_task_and_the_marks_are_merged(graded, tmp
 
 
 def test_a_later_batch_adds_results_and_a_rerun_grades_only_what_is_new(graded, tmp_path):
-    _rows, out, _stdout, _bad = graded
+    out = graded.honest
     copy = tmp_path / "grades"
     shutil.copytree(out, copy)
     batch = tmp_path / "late"
@@ -429,9 +444,10 @@ def test_a_later_batch_adds_results_and_a_rerun_grades_only_what_is_new(graded, 
     result = run("tools/grade.py", str(batch), "--out", str(copy))
     assert result.returncode == 0, result.stdout + result.stderr
     rows = read_rows(copy)
-    assert set(rows) == set(graded[0]) | {("late_learner", BROKEN)}
+    assert set(rows) == set(graded.honest_rows) | {("late_learner", BROKEN)}
     assert rows[("late_learner", BROKEN)]["status"] == "ok"
-    assert "Graded 2 submissions" in result.stdout  # the solved one was kept, not run again
+    assert "Graded 1 submissions" in result.stdout  # the solved one was kept, not run again
+    assert "Kept 1 results of earlier runs" in result.stdout
 
 
 def test_a_notebook_too_slow_in_all_and_strangers_without_the_sandbox(tmp_path):
@@ -467,3 +483,27 @@ def test_without_the_sandbox_grading_stops_and_names_what_is_missing(tmp_path):
 def test_grading_a_missing_folder_is_a_usage_error(tmp_path):
     result = run("tools/grade.py", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "is not a folder" in result.stderr
+
+
+def test_ctrl_c_keeps_the_results_so_far_and_a_second_run_finishes(tmp_path):
+    folder = tmp_path / "submissions"
+    for number in range(4):
+        (folder / f"learner{number}").mkdir(parents=True)
+        shutil.copy(SUBMISSIONS / "unsolved" / f"{BROKEN}.ipynb", folder / f"learner{number}")
+    out = tmp_path / "out"
+    command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out), "--jobs", "1"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list(out.glob("results/*/*.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Stopped by Ctrl-C" in stdout, stdout
+    done = len(read_rows(out))
+    assert 1 <= done < 4
+    cgroups = limits.own_cgroup("pids") / "course-grading"
+    assert not list(cgroups.glob(f"{process.pid}-*"))  # nothing of the stopped run is left
+    again = run(*command[1:])
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(read_rows(out)) == 4 and f"Graded {4 - done} submissions" in again.stdout
+    assert f"Kept {done} results of earlier runs" in again.stdout

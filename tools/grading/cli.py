@@ -101,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     assignments = assignments_module.load_all(ROOT, args.hidden_tests)
     graded: list[results.Result] = []
+    kept: list[results.Result] = []
     interrupted = False
     if args.submissions is not None:
         try:
-            graded = grade_folder(args.submissions.resolve(), assignments, args)
+            graded, kept = grade_folder(args.submissions.resolve(), assignments, args)
         except KeyboardInterrupt:
             interrupted = True
     for item in args.accept_review:
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     every = results.load_all(args.out)
     reports.write_all(every, assignments, args.out, args.written_marks)
     print_table(graded, time.monotonic() - started)
+    if kept:
+        print(f"Kept {len(kept)} results of earlier runs (same file, same hidden tests).")
     print(f"Grades: {args.out / 'grades.csv'}; feedback: {args.out / 'feedback'}")
     if interrupted:
         print("Stopped by Ctrl-C: the results so far are written; run again for the rest.")
@@ -129,14 +132,15 @@ def accept(out: Path, item: str) -> None:
     results.save(out, result)
 
 
-def grade_folder(folder: Path, assignments: dict, args) -> list[results.Result]:
+def grade_folder(folder: Path, assignments: dict, args) -> tuple[list, list]:
+    """Grade what has no result yet; (results of this run, results kept from earlier runs)."""
     from tqdm import tqdm
 
     prepared = submissions.prepare(submissions.find(folder), assignments)
     work = Path(tempfile.mkdtemp(prefix="grading-"))
     hidden_folder = args.hidden_tests or ROOT / "solutions" / "hidden_tests"
     args.hide = [folder, args.out, work, hidden_folder.resolve()]
-    todo, done = [], []
+    todo, done, kept = [], [], []
     for result, nb in prepared:
         result.sandbox = args.sandbox
         if not args.sandbox:
@@ -152,10 +156,10 @@ def grade_folder(folder: Path, assignments: dict, args) -> list[results.Result]:
             and (old.sha256, old.version, old.sandbox)
             == (result.sha256, result.version, args.sandbox)
         ):
-            done.append(old)
+            kept.append(old)
             continue
         todo.append((result, nb))
-    problems = sum(1 for r in done if r.status != "ok")
+    problems = sum(1 for r in done + kept if r.status != "ok")
     stop = threading.Event()
     bar = tqdm(total=len(todo), unit="notebook", disable=None, dynamic_ncols=True)
     bar.set_postfix(problems=problems)
@@ -191,7 +195,7 @@ def grade_folder(folder: Path, assignments: dict, args) -> list[results.Result]:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
         shutil.rmtree(work, ignore_errors=True)
-    return done
+    return done, kept
 
 
 def save_notebook(out: Path, result: results.Result) -> None:

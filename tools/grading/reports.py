@@ -181,8 +181,8 @@ def written_page(assignment, results: list[Result]) -> str:
     """Every learner's written answer under the task's text and the rubric."""
     lines = [f"# {assignment.name}: written answers", ""]
     for task in assignment.tasks.values():
-        if task.manual:
-            lines += [f"## {task.title} ({number(task.manual)})", "", task.prompt, ""]
+        if task.manual:  # the task's own text, its heading included
+            lines += [task.prompt or f"## {task.title} ({number(task.manual)})", ""]
     rubric = assignments_module.rubric(assignment.name)
     if rubric:
         lines += ["## Rubric", "", rubric.strip(), ""]

@@ -76,6 +76,7 @@ TEXT = {
         "task": "task {number}",
         "answer": "answer cell",
         "added_cell": "a cell you added: {line}",
+        "named_cell": "the cell {name}",
         "where": "{task}, {kind}",
     },
     "ru": {
@@ -126,6 +127,7 @@ TEXT = {
         "task": "задача {number}",
         "answer": "ячейка с ответом",
         "added_cell": "добавленная вами ячейка: {line}",
+        "named_cell": "ячейка {name}",
         "where": "{task}, {kind}",
     },
 }

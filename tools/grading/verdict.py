@@ -65,8 +65,10 @@ def accept(result: Result) -> None:
 def place(cell: dict, assignment: Assignment) -> dict:
     """Where a cell is, as a text: "task 2, answer cell" or "a cell you added: ..."."""
     number = task_number(cell.get("grade_id"))
-    if number:
+    if number and cell["grade_id"].endswith("_answer"):
         return nested("where", task=nested("task", number=number), kind=nested("answer"))
+    if cell.get("grade_id"):
+        return nested("named_cell", name=cell["grade_id"])
     return nested("added_cell", line=cell.get("first_line", "")[:60])
 
 
