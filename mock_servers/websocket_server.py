@@ -43,11 +43,8 @@ no message for ``idle_timeout`` (an hour) is closed with 1001.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import logging
 import socket
-import struct
-import sys
 import threading
 import time
 from urllib.parse import urlsplit
@@ -55,10 +52,11 @@ from urllib.parse import urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.protocol import State
-from websockets.sync.server import ServerConnection, serve
+from websockets.sync.server import serve
 
 from mock_servers import languages, limits, runner, weather
 from mock_servers import websocket_protocol as protocol
+from mock_servers.websocket_connections import Backend, Connection, limit_send_time
 from mock_servers.websocket_protocol import MAX_MESSAGE_BYTES, MAX_TEXT, PATH
 
 __all__ = ["MAX_MESSAGE_BYTES", "MAX_TEXT", "PATH", "start"]
@@ -84,23 +82,6 @@ _quiet = logging.getLogger(__name__ + ".library")
 _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False
 _quiet.setLevel(logging.CRITICAL + 1)
-
-
-def _limit_send_time(sock: socket.socket, seconds: float) -> None:
-    """Make a send that cannot finish within `seconds` fail (see SEND_TIMEOUT).
-
-    An operating-system option, not sock.settimeout(): that would limit reads
-    too, and websockets 16 and earlier read with a plain blocking recv().
-    """
-    if sys.platform == "win32":
-        value: int | bytes = int(seconds * 1000)  # milliseconds
-    else:
-        whole = int(seconds)
-        value = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))  # a timeval
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
-    except OSError:
-        pass  # a safety net only; serve without it
 
 
 # --------------------------------------------------------------------------
@@ -223,7 +204,7 @@ class WeatherSocket:
 
     def handle(self, connection: Connection) -> None:
         """Serve one connection until it closes (runs in its own thread)."""
-        _limit_send_time(connection.socket, SEND_TIMEOUT)
+        limit_send_time(connection.socket, SEND_TIMEOUT)
         client = Client(connection, self.push_interval, self.log)
         with self.lock:
             self.clients.append(client)
@@ -349,91 +330,6 @@ class WeatherSocket:
 
 # --------------------------------------------------------------------------
 # Starting and stopping
-
-
-class Connection(ServerConnection):
-    """A server connection that remembers the thread serving it and the name
-    the server gave its client."""
-
-    backend: Backend  # set on the subclass that each server makes
-    name = "client-?"
-    language = "en"  # chosen at the handshake (?lang=, Accept-Language)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # The library creates the connection in the thread that then runs the handler.
-        self.handler_thread = threading.current_thread()
-        self.backend.add(self)
-
-    def threads(self) -> list[threading.Thread]:
-        """This connection's threads that are still running."""
-        threads = (self.handler_thread, self.recv_events_thread, self.keepalive_thread)
-        return [thread for thread in threads if thread is not None and thread.is_alive()]
-
-
-class Backend:
-    """A ``websockets.sync.server.Server`` for the runner, made to stop fast
-    and leave no thread.
-
-    websockets 17 closes open connections in shutdown() (code 1001) and waits
-    for their handler threads, but it also waits for connections still in the
-    opening handshake (up to OPEN_TIMEOUT) and for failed ones (see
-    WATCH_INTERVAL); those are cut first.  Earlier versions (16 is the newest
-    for Python 3.10) only stop accepting, so close() closes what is still open.
-    Either way close() joins every thread of every connection.
-    """
-
-    def __init__(self, server) -> None:
-        self.server = server
-        self.connections: set[Connection] = set()
-        self.lock = threading.Lock()
-        # websockets 17 polls for finished handler threads; every 10 ms, not 100.
-        server.SHUTDOWN_POLLING_INTERVAL = 0.01
-
-    def add(self, connection: Connection) -> None:
-        """Remember a new connection (and forget those whose threads ended)."""
-        with self.lock:
-            self.connections = {c for c in self.connections if c.threads()}
-            self.connections.add(connection)
-
-    def open_connections(self, besides: Connection) -> int:
-        """Connections open or opening, other than ``besides``: what the cap counts."""
-        with self.lock:
-            connections = list(self.connections)
-        return sum(1 for c in connections if c is not besides and c.state is not State.CLOSED)
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
-    def shutdown(self) -> None:
-        with self.lock:
-            connections = list(self.connections)
-        _cut_stalled(connections)
-        self.server.shutdown()
-
-    def close(self) -> None:
-        # The server thread has ended: no connection is added from now on.
-        with self.lock:
-            connections, self.connections = list(self.connections), set()
-        _cut_stalled(connections)
-        still_open = [c for c in connections if c.state is State.OPEN]
-        if still_open:
-            # Concurrently, so clients that do not answer cost CLOSE_TIMEOUT once.
-            with concurrent.futures.ThreadPoolExecutor(len(still_open)) as pool:
-                for connection in still_open:
-                    pool.submit(connection.close, CloseCode.GOING_AWAY)
-        for connection in connections:
-            for thread in connection.threads():
-                thread.join(runner.STOP_TIMEOUT)
-
-
-def _cut_stalled(connections: list[Connection]) -> None:
-    """End connections that would make a stop wait for a client."""
-    for connection in connections:
-        # Still waiting for a handshake request, or failed and waiting for the
-        # client to end the TCP connection.
-        if connection.request is None or connection.state is State.CLOSING:
-            connection.close_socket()
 
 
 def start(
