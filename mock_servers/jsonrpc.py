@@ -10,7 +10,7 @@ and gets back a response object with the same ``id`` and either a ``result``
 or an ``error``, never both::
 
     {"jsonrpc": "2.0", "result": {"city": "moscow", ...}, "id": 1}
-    {"jsonrpc": "2.0", "error": {"code": -32001, "message": "Unknown city", "data": {...}}, "id": 1}
+    {"jsonrpc": "2.0", "error": {"code": 1001, "message": "Unknown city", "data": {...}}, "id": 1}
 
 ``params`` is an array (by position) or an object (by name:
 ``{"city": "moscow", "date": "2026-06-01"}``).  A request without an ``id`` is

@@ -170,8 +170,7 @@ def json_body():
             400,
             (
                 f"The body is not valid JSON: {error}",
-                f"Тело запроса — не корректный JSON: ошибка в строке {error.lineno}, "
-                f"позиции {error.colno}.",
+                f"Тело запроса — не JSON: ошибка в строке {error.lineno}, позиции {error.colno}.",
             ),
             "malformed-json",
         ) from None
@@ -180,8 +179,7 @@ def json_body():
             400,
             (
                 "The body is not valid JSON: it is not UTF-8 text, or nested too deep.",
-                "Тело запроса — не корректный JSON: это не текст UTF-8 "
-                "или вложенность слишком глубока.",
+                "Тело запроса — не JSON: это не текст в UTF-8 или вложенность слишком глубока.",
             ),
             "malformed-json",
         ) from None

@@ -323,7 +323,8 @@ def parse_xml(body: bytes) -> etree._Element:
             "MALFORMED_XML",
             (
                 f"the body is not well-formed XML: {error.msg}",
-                f"тело запроса — не корректный (well-formed) XML: ошибка в строке {line}",
+                f"тело запроса — неправильно построенный (не well-formed) XML: "
+                f"ошибка в строке {line}",
             ),
         ) from None
     root = events.root

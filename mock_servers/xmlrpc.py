@@ -332,7 +332,7 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
                 PARSE_ERROR,
                 say(
                     f"parse error: {error}",
-                    f"ошибка разбора: XML не корректен (строка {error.lineno}, "
+                    f"ошибка разбора: XML построен неправильно (строка {error.lineno}, "
                     f"позиция {error.offset})",
                 ),
             )

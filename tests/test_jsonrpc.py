@@ -431,3 +431,77 @@ def test_the_server_never_prints(capsys, send, call, monkeypatch):
 def threads_named(prefix: str) -> list[threading.Thread]:
     # stop() joins every connection thread, so none may be left the moment it returns.
     return [t for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
+# --------------------------------------------------------------------------
+# Messages in the learner's language
+
+
+RUSSIAN = {"Content-Type": "application/json", "Accept-Language": "ru-RU,ru;q=0.9"}
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ("{", jsonrpc.PARSE_ERROR, "Ошибка разбора"),
+        ("[]", jsonrpc.INVALID_REQUEST, "Некорректный запрос"),
+        (
+            {"jsonrpc": "2.0", "method": "nope", "id": 1},
+            jsonrpc.METHOD_NOT_FOUND,
+            "Метод не найден",
+        ),
+        (
+            {"jsonrpc": "2.0", "method": "get_week", "params": [], "id": 1},
+            jsonrpc.INVALID_PARAMS,
+            "Неверные параметры",
+        ),
+        (
+            {"jsonrpc": "2.0", "method": "get_week", "params": ["atlantis"], "id": 1},
+            jsonrpc.UNKNOWN_CITY,
+            "Неизвестный город",
+        ),
+        (
+            {
+                "jsonrpc": "2.0",
+                "method": "get_forecast",
+                "params": ["moscow", "2026-07-01"],
+                "id": 1,
+            },
+            jsonrpc.NO_FORECAST,
+            "Прогноза на эту дату нет",
+        ),
+        (
+            {
+                "jsonrpc": "2.0",
+                "method": "save_observation",
+                "params": ["moscow", DAY, "x"],
+                "id": 1,
+            },
+            jsonrpc.INVALID_PARAMS,
+            "Неверные параметры",
+        ),
+    ],
+)
+def test_errors_in_russian_when_the_request_prefers_it(send, body, code, message):
+    response = send(body, headers=RUSSIAN)
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == (code, message)
+    assert response.headers["Content-Language"] == "ru"
+    data = error.get("data")
+    if isinstance(data, dict) and "message" in data:
+        assert not any("a" <= ch.lower() <= "z" for ch in data["message"].split("«")[0]), data
+    english = send(body).json()["error"]
+    assert english["code"] == code and english["message"] != message
+
+
+def test_the_servers_default_language():
+    with jsonrpc.start(language="ru") as server:
+        request = {"jsonrpc": "2.0", "method": "nope", "id": 1}
+        plain = requests.post(server.url, json=request, timeout=5).json()
+        assert plain["error"]["message"] == "Метод не найден"
+        asked = requests.post(
+            server.url, json=request, headers={"Accept-Language": "en"}, timeout=5
+        ).json()
+        assert asked["error"]["message"] == "Method not found"
+    with pytest.raises(ValueError):
+        jsonrpc.start(language="fr")

@@ -4,6 +4,7 @@ and hostile or broken messages posted by hand."""
 from __future__ import annotations
 
 import datetime
+import re
 import threading
 import time
 from decimal import Decimal
@@ -470,3 +471,71 @@ def test_binds_loopback_by_default():
     with soap.start() as running:
         assert running.host == "127.0.0.1"
         assert running.url == f"http://127.0.0.1:{running.port}/soap"
+
+
+# --------------------------------------------------------------------------
+# Faults in the learner's language
+
+RUSSIAN = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+# What a Russian fault may show as it is: names from the contract and the protocol.
+NAMES = re.compile(
+    r"\([^)]*\)|«[^»]*»|SOAPAction|SOAP|XML|Envelope|soap:Body|Content-Type|text/xml|ListCities|DOCTYPE|"
+    r"GetForecast|GetWeek|SaveObservation|wsdl|WSDL|well-formed|processing instructions|"
+    r"city|date|temperature|note"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "kwargs", "code"),
+    [
+        (
+            envelope("<w:GetWeek><w:city>atlantis</w:city></w:GetWeek>"),
+            {"action": "GetWeek"},
+            "UNKNOWN_CITY",
+        ),
+        (
+            envelope(
+                "<w:GetForecast><w:city>sochi</w:city><w:date>2026-07-01</w:date></w:GetForecast>"
+            ),
+            {},
+            "DATE_OUT_OF_RANGE",
+        ),
+        (
+            envelope(
+                "<w:GetForecast><w:city>sochi</w:city><w:date>1 June</w:date></w:GetForecast>"
+            ),
+            {},
+            "INVALID_DATE",
+        ),
+        (envelope(GOOD_BODY), {"action": "GetWeek"}, "WRONG_SOAP_ACTION"),
+        (envelope(GOOD_BODY), {"content_type": "application/soap+xml"}, "WRONG_CONTENT_TYPE"),
+        (b"<not xml", {}, "MALFORMED_XML"),
+        (b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', {}, "FORBIDDEN_XML"),
+        (envelope("<w:GetForecast><w:city>sochi</w:city></w:GetForecast>"), {}, "INVALID_REQUEST"),
+        (
+            envelope(
+                "<w:SaveObservation><w:city>sochi</w:city><w:date>2026-07-01</w:date>"
+                "<w:temperature>20</w:temperature></w:SaveObservation>"
+            ),
+            {"action": "SaveObservation"},
+            "DATE_OUT_OF_RANGE",
+        ),
+    ],
+)
+def test_faults_in_russian_when_the_request_prefers_it(server, data, kwargs, code):
+    russian = post(server, data, headers=RUSSIAN, **kwargs)
+    faultcode, detail_code, text = read_fault(russian)
+    assert detail_code == code
+    assert russian.headers["Content-Language"] == "ru"
+    assert re.search(r"[A-Za-z]{3,}", NAMES.sub("", text)) is None, text
+    english = post(server, data, **kwargs)
+    assert read_fault(english)[1] == code and read_fault(english)[2] != text
+
+
+def test_the_servers_default_language():
+    with soap.start(language="ru") as running:
+        body = envelope("<w:GetWeek><w:city>atlantis</w:city></w:GetWeek>")
+        text = read_fault(post(running, body, action="GetWeek"))[2]
+        assert text.startswith("неизвестный город")
+        asked = post(running, body, action="GetWeek", headers={"Accept-Language": "en"})
+        assert read_fault(asked)[2].startswith("unknown city")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import re
 import threading
 import time
 import xmlrpc.client
@@ -349,3 +350,50 @@ def test_the_server_never_prints(capsys, server, proxy):
 def threads_named(prefix: str) -> list[threading.Thread]:
     # stop() joins every connection thread, so none may be left the moment it returns.
     return [t for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
+# --------------------------------------------------------------------------
+# Faults in the learner's language
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (call_xml("get_week", "<param><value>atlantis</value></param>"), 404),
+        (call_xml("get_weather"), -32601),
+        (call_xml("get_week"), 400),
+        (b"<not xml", -32700),
+        (b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', -32700),
+        (
+            call_xml(
+                "save_observation",
+                "<param><value>moscow</value></param><param><value>2026-07-01</value></param>"
+                "<param><value><int>20</int></value></param>",
+            ),
+            400,
+        ),
+    ],
+)
+def test_faults_in_russian_when_the_request_prefers_it(server, body, code):
+    response = post(server, body, headers={"Accept-Language": "ru, en;q=0.5"})
+    with pytest.raises(xmlrpc.client.Fault) as caught:
+        xmlrpc.client.loads(response.content)
+    fault = caught.value
+    assert fault.faultCode == code
+    shown = re.sub(
+        r"\([^)]*\)|«[^»]*»|system\.listMethods|get_week|save_observation|DTD|XML-RPC|XML|string|"
+        r"city|date|moscow|kazan|[a-z-]+(, [a-z-]+)+",
+        "",
+        fault.faultString,
+    )
+    assert re.search(r"[A-Za-z]{3,}", shown) is None, fault.faultString
+    with pytest.raises(xmlrpc.client.Fault) as english:
+        xmlrpc.client.loads(post(server, body).content)
+    assert english.value.faultString != fault.faultString
+
+
+def test_the_servers_default_language():
+    with weather_xmlrpc.start(language="ru") as running:
+        with xmlrpc.client.ServerProxy(running.url) as proxy:
+            fault = fault_of(lambda: proxy.get_week("atlantis"))
+        assert fault.faultString.startswith("неизвестный город")
