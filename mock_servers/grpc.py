@@ -58,24 +58,13 @@ A client needs the generated classes too; this module makes them from
 ``PROTO_FILE`` is the path of weather.proto, to read it.  Use these classes
 rather than generating your own from the same file in the same process: two
 sets of classes for one proto package clash ("duplicate symbol 'weather.v1.City'").
-
-The classes are generated at import time by grpc_tools' protoc rather than
-kept as generated files in the package: generated code only runs with a
-protobuf and grpcio at least as new as the generator's, so checked-in files
-would break on an older installation, while code generated here always fits
-the installed versions.  (``grpc.protos_and_services()`` does the same, but
-finds the file through ``sys.path`` and needs every entry of it to be ASCII,
-which a Windows home folder with a Cyrillic name is not.)
+(``mock_servers.grpc_proto`` says how they are made.)
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
-import pathlib
-import sys
-import tempfile
 import threading
 from concurrent import futures
 
@@ -85,8 +74,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from mock_servers import languages, observations, runner, weather
+from mock_servers.grpc_proto import PROTO_FILE as PROTO_FILE  # re-exported for lessons
+from mock_servers.grpc_proto import weather_pb2, weather_pb2_grpc
 
-PROTO_FILE = pathlib.Path(__file__).resolve().with_name("weather.proto")
 SERVICE_NAME = "weather.v1.Weather"
 UPDATE_INTERVAL = 0.5  # seconds between two WatchWeather readings
 DEFAULT_COUNT = 10  # readings a WatchWeather call gets when it does not say
@@ -107,50 +97,6 @@ IDLE_CONNECTION_MS = (
     10 * 60 * 1000
 )  # an idle connection gets GOAWAY; channels reconnect by themselves
 LANGUAGES = languages.LANGUAGES
-
-
-# --------------------------------------------------------------------------
-# Generated classes
-
-
-def _generate_modules():
-    """Compile weather.proto into the modules ``<package>.weather_pb2`` and ``..._pb2_grpc``."""
-    package = __package__ or "mock_servers"
-    names = (f"{package}.weather_pb2", f"{package}.weather_pb2_grpc")
-    if all(name in sys.modules for name in names):
-        return tuple(sys.modules[name] for name in names)  # a reload: reuse them
-
-    from grpc_tools import protoc
-
-    package_dir = PROTO_FILE.parent
-    # The proto is named by its path from the package's parent folder, so the
-    # generated service module imports "from <package> import weather_pb2".
-    proto = f"{package_dir.name}/weather.proto"
-    with tempfile.TemporaryDirectory() as out:
-        status = protoc.main(
-            [
-                "grpc_tools.protoc",
-                f"--proto_path={package_dir.parent}",
-                f"--python_out={out}",
-                f"--grpc_python_out={out}",
-                proto,
-            ]
-        )
-        if status != 0:
-            raise ImportError(f"protoc could not compile {PROTO_FILE}")
-        modules = []
-        for name in names:
-            path = pathlib.Path(out, package_dir.name, name.rpartition(".")[2] + ".py")
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            setattr(sys.modules[package], name.rpartition(".")[2], module)
-            modules.append(module)
-    return tuple(modules)
-
-
-weather_pb2, weather_pb2_grpc = _generate_modules()
 
 
 # --------------------------------------------------------------------------
