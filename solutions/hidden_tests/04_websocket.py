@@ -105,7 +105,12 @@ def expect_nothing_unread(ctx, skip_updates):
         send(ctx, {"type": "cities", "id": "judge-probe"})
         message = next_answer(ctx, skip_updates)
     except LearnerError as error:
-        message = f"{error.type}: {error.message}"
+        fail(
+            en="Afterwards the connection could not be used any more: "
+            f"{error.type}: {error.message} (was it closed?)",
+            ru="После этого соединением уже нельзя было пользоваться: "
+            f"{error.type}: {error.message} (оно закрыто?)",
+        )
     if not (isinstance(message, dict) and message.get("id") == "judge-probe"):
         fail(
             en="Afterwards the check sent a request of its own; the first message the "
@@ -381,7 +386,7 @@ def delivered(ctx):
         )
 
 
-@check(task=4, points=1, en="The alert B received", ru="Оповещение, которое получил B")
+@check(task=4, points=1, en="The alert B received", ru="Предупреждение, которое получил B")
 def alert_received(ctx):
     text = "Hail «in» 20 minutes & more"
     (_, alert), _ = alert_run(ctx, "sochi", text)
@@ -390,7 +395,8 @@ def alert_received(ctx):
     if got != expected or not str(alert.get("from")).startswith("client-"):
         fail(
             en=f"B should receive the pushed alert {expected} with 'from', got {alert!r}",
-            ru=f"B должен получить присланное оповещение {expected} с 'from', получено {alert!r}",
+            ru=f"B должен получить присланное предупреждение {expected} с 'from', "
+            f"получено {alert!r}",
         )
 
 
@@ -398,7 +404,7 @@ def alert_received(ctx):
     task=4,
     points=1,
     en="B's subscription answered before A sends the alert",
-    ru="Подписка B подтверждена до того, как A отправит оповещение",
+    ru="Подписка B подтверждена до того, как A отправит предупреждение",
 )
 def subscribed_first(ctx):
     _, tap = alert_run(ctx, "tokyo", "Heat wave")
@@ -419,8 +425,8 @@ def subscribed_first(ctx):
         fail(
             en="B should wait for the reply to its subscribe before A sends the alert; "
             "on the wire the alert came first",
-            ru="B должен дождаться ответа на subscribe, прежде чем A отправит оповещение; "
-            "на линии оповещение было раньше",
+            ru="B должен дождаться ответа на subscribe, прежде чем A отправит предупреждение; "
+            "на линии предупреждение было раньше",
         )
 
 
