@@ -18,14 +18,14 @@ WORDS = {
         "summary": "{bytes} bytes, {messages} messages",
         "view": "The side-by-side view of each style's messages appears here when this cell runs.",
         "measuring": "Measuring",
-        "bar": "A progress bar appears here while this cell measures every style.",
+        "bar": "A progress bar appears here when this cell runs and measures every style.",
     },
     "ru": {
         "question": "Вопрос",
         "summary": "{bytes} Б, сообщений: {messages}",
         "view": "Когда ячейка выполнится, здесь появятся сообщения каждого стиля бок о бок.",
         "measuring": "Замеры",
-        "bar": "Пока ячейка измеряет все стили, здесь виден индикатор хода работы.",
+        "bar": "Когда ячейка запустится, здесь появится индикатор хода замеров.",
     },
 }
 RPC = (("XML-RPC", "xmlrpc"), ("JSON-RPC", "jsonrpc"), ("gRPC", "grpc"))
