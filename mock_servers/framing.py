@@ -10,7 +10,8 @@ directions, so it knows which answer has no body, as after HEAD, and when a
 connection switches to WebSocket), the websockets library's frame parser
 (``websockets.frames.Frame.parse``) for WebSocket frames.  HTTP/2's frame
 header (9 bytes, RFC 9113, section 4.1) and gRPC's message prefix (5 bytes)
-are read here.
+are read here: each is a few fixed fields, not worth a library learners must
+install (grpcio has an HTTP/2 parser, but in C and not for Python to call).
 
 Nothing here raises on bad input.  Bytes that cannot be framed (a malformed
 Content-Length or chunk size, a frame that breaks RFC 6455) become a ``"TCP"``
