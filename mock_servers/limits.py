@@ -98,3 +98,10 @@ class overridden:
 # error (HTTP 507, a SOAP Server fault, XML-RPC fault 507, JSON-RPC 1003,
 # gRPC RESOURCE_EXHAUSTED) and nothing is stored.
 MAX_OBSERVATIONS = 10_000
+
+# Learners' own spaces of observations on a REST server (X-API-Key: learner-<name>),
+# so that 30 learners running lesson 01's fixed examples never collide.  100 spaces
+# of 100 observations each bound them to another 10,000 observations in all; the
+# 101st name gets 507 until the server restarts.
+MAX_LEARNER_SPACES = 100
+OBSERVATIONS_PER_LEARNER = 100

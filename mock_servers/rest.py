@@ -16,7 +16,9 @@ Resources
 ``GET  /docs``                              that description as a page to read and try (Swagger UI)
 ==========================================  ====================================================
 
-Requests that change state carry the API key in the ``X-API-Key`` header.
+Requests that change state carry the API key in the ``X-API-Key`` header:
+``learner-key``, the demo key, or ``learner-<name>``, a learner's own space of
+observations on a shared server (see ``rest_spaces``).
 The server keeps no session for a client: every request carries all that is
 needed to answer it.  GET responses have an ``ETag``; sending it back in
 ``If-None-Match`` gets ``304 Not Modified``, and ``If-Match`` on a write
@@ -45,7 +47,7 @@ from importlib import resources
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from mock_servers import http_server, observations, rest_docs, runner, weather
+from mock_servers import http_server, observations, rest_docs, rest_spaces, runner, weather
 from mock_servers.rest_problems import (  # noqa: F401  (Problem and PROBLEM_BASE: public names)
     LANGUAGES,
     PROBLEM_BASE,
@@ -96,9 +98,9 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["LANGUAGE"] = language
     app.url_map.converters["anypath"] = AnyPath
-    store = observations.Store()
-    store.add(SEED)
-    app.extensions["observations"] = store
+    spaces = rest_spaces.Spaces(SEED)
+    app.extensions["observations"] = spaces.default
+    app.extensions["spaces"] = spaces
     rest_docs.add_docs(app)
     if cors:
         rest_docs.allow_cross_origin(app)
@@ -174,14 +176,14 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
         city = request.args.get("city")
         if city is not None:
             known_city(city)
-        return page(store.list(city))
+        return page(spaces.for_request().list(city))
 
     @app.post("/observations")
     def create_observation():
         require_api_key()
         fields = validate_observation(json_body())
         try:
-            observation = store.add(fields, one_per_day=True)
+            observation = spaces.for_request().add(fields, one_per_day=True)
         except observations.Duplicate as duplicate:
             city, date = fields["city"], fields["date"]
             raise Problem(
@@ -204,7 +206,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
     @app.get("/observations/<int:observation_id>")
     def get_observation(observation_id):
         try:
-            return json_response(store.get(observation_id))
+            return json_response(spaces.for_request().get(observation_id))
         except observations.Error as error:
             raise store_problem(error) from None
 
@@ -215,7 +217,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
         check = if_match()
         try:
             # Checked and written under the store's lock: nothing comes between.
-            changed = store.replace(
+            changed = spaces.for_request().replace(
                 observation_id, lambda current: validate_observation(body), check=check
             )
         except observations.Error as error:
@@ -248,7 +250,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
             return validate_observation(merged)
 
         try:
-            changed = store.replace(observation_id, patched, check=check)
+            changed = spaces.for_request().replace(observation_id, patched, check=check)
         except observations.Error as error:
             raise store_problem(error) from None
         return json_response(changed)
@@ -257,7 +259,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
     def delete_observation(observation_id):
         require_api_key()
         try:
-            store.delete(observation_id, check=if_match())
+            spaces.for_request().delete(observation_id, check=if_match())
         except observations.Error as error:
             raise store_problem(error) from None
         return Response(status=204)
@@ -368,5 +370,6 @@ def start(
     """
     app = create_app(language=language, cors=cors)
     server = http_server.start_wsgi("rest", app, host, port)
-    server.observations = app.extensions["observations"]  # what the server stores
+    server.observations = app.extensions["observations"]  # the default space
+    server.spaces = app.extensions["spaces"]  # learners' own spaces (rest_spaces)
     return server

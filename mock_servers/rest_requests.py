@@ -14,7 +14,7 @@ from flask import Response, request, url_for
 from werkzeug.http import generate_etag
 from werkzeug.routing import PathConverter
 
-from mock_servers import observations, weather
+from mock_servers import observations, rest_spaces, weather
 from mock_servers.rest_problems import LANGUAGES, Problem, json_response, language
 
 API_KEY = "learner-key"
@@ -96,7 +96,7 @@ def merge_patch(target: dict, patch: dict) -> dict:
 
 def require_api_key() -> None:
     key = request.headers.get("X-API-Key")
-    if key != API_KEY:
+    if not rest_spaces.is_valid_key(key):
         detail = (
             (
                 "This request changes data, so it needs the header X-API-Key.",
@@ -104,8 +104,10 @@ def require_api_key() -> None:
             )
             if key is None
             else (
-                "The API key in X-API-Key is not valid.",
-                "Ключ API в заголовке X-API-Key недействителен.",
+                f"The API key in X-API-Key is not valid: use {API_KEY}, "
+                f"or learner-<your name> for a space of your own.",
+                f"Ключ API в заголовке X-API-Key недействителен: используйте {API_KEY} "
+                f"или learner-<ваше имя> для личного пространства.",
             )
         )
         raise Problem(

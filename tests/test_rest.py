@@ -569,6 +569,8 @@ NAMES = (
     "merge patch",
     "W/",
     "/nowhere",
+    "learner-key",
+    "learner-",
 )
 
 
@@ -631,3 +633,44 @@ def test_the_default_language_is_the_servers_choice():
         assert forecast.json()["description"] == "Ясно"
     with pytest.raises(ValueError):
         rest.create_app(language="de")
+
+
+# --------------------------------------------------------------------------
+# Learners' own spaces on a shared server
+
+
+def test_each_learner_key_is_its_own_space(api):
+    anna, boris = {"X-API-Key": "learner-anna"}, {"X-API-Key": "learner-boris"}
+    kazan = {"city": "kazan", "date": "2026-06-03", "temperature": 26.5}
+    # The same fixed example from two learners: both created, both /observations/2.
+    for key in (anna, boris):
+        created = api("POST", "/observations", json=kazan, headers=key)
+        assert created.status_code == 201 and created.headers["Location"] == "/observations/2"
+    # Boris changes his; Anna's stays as it was, and the shared space has neither.
+    assert api("PATCH", "/observations/2", json={"note": "b"}, headers=boris).status_code == 200
+    assert "note" not in api("GET", "/observations/2", headers=anna).json()
+    assert api("GET", "/observations/2").status_code == 404
+    assert api("DELETE", "/observations/1", headers=anna).status_code == 204
+    assert api("GET", "/observations/1", headers=boris).status_code == 200
+    assert api("GET", "/observations/1").status_code == 200
+    assert api("GET", "/observations", headers=anna).json()["total"] == 1
+
+
+@pytest.mark.parametrize("key", ["learner-", "learner-Anna", "learner-" + "x" * 41, "anna"])
+def test_malformed_learner_keys_are_refused(api, key):
+    body = {"city": "kazan", "date": "2026-06-03", "temperature": 1}
+    assert_problem(api("POST", "/observations", json=body, headers={"X-API-Key": key}), 401)
+
+
+def test_learner_spaces_are_bounded(monkeypatch):
+    from mock_servers import limits
+
+    monkeypatch.setattr(limits, "MAX_LEARNER_SPACES", 2)
+    client = rest.create_app().test_client()
+    for name in ("a", "b"):
+        assert (
+            client.get("/observations", headers={"X-API-Key": f"learner-{name}"}).status_code == 200
+        )
+    third = client.get("/observations", headers={"X-API-Key": "learner-c"})
+    assert third.status_code == 507
+    assert client.get("/observations", headers={"X-API-Key": "learner-a"}).status_code == 200
