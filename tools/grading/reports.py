@@ -179,14 +179,15 @@ def teacher(learner: str, results: list[Result]) -> str:
 
 def written_page(assignment, results: list[Result]) -> str:
     """Every learner's written answer under the task's text and the rubric."""
-    lines = [f"# {assignment.name}: written answers", ""]
+    t = TEXT[assignment.language] if assignment.language in TEXT else TEXT["en"]
+    lines = [f"# {t['written_title'].format(assignment=assignment.name)}", ""]
     for task in assignment.tasks.values():
         if task.manual:  # the task's own text, its heading included
             lines += [task.prompt or f"## {task.title} ({number(task.manual)})", ""]
     rubric = assignments_module.rubric(assignment.name)
     if rubric:
-        lines += ["## Rubric", "", rubric.strip(), ""]
-    lines += ["Record marks in written_marks.csv: learner,assignment,points", ""]
+        lines += [f"## {t['rubric']}", "", rubric.strip(), ""]
+    lines += [t["record_marks"], ""]
     for r in sorted(results, key=lambda r: r.learner):
         answer = (r.written or "").strip()
         lines += [f"## {r.learner}", "", "*(—)*" if not answer or answer in STUBS else answer, ""]

@@ -77,6 +77,10 @@ TEXT = {
         "answer": "answer cell",
         "added_cell": "a cell you added: {line}",
         "named_cell": "the cell {name}",
+        "written_title": "{assignment}: written answers",
+        "rubric": "Rubric",
+        "record_marks": "Record your marks in written_marks.csv, one line each: "
+        "`learner,assignment,points`, for example `anna,01_rest_en,2.5`.",
         "where": "{task}, {kind}",
     },
     "ru": {
@@ -128,6 +132,10 @@ TEXT = {
         "answer": "ячейка с ответом",
         "added_cell": "добавленная вами ячейка: {line}",
         "named_cell": "ячейка {name}",
+        "written_title": "{assignment}: письменные ответы",
+        "rubric": "Критерии оценки",
+        "record_marks": "Оценки запишите в written_marks.csv, по строке на ответ: "
+        "`learner,assignment,points`, например `anna,01_rest_ru,2.5`.",
         "where": "{task}, {kind}",
     },
 }
