@@ -499,8 +499,11 @@ def create_app(rpc: JsonRpc):
             nothing.headers.remove("Content-Type")  # there is no body to have a type
             return nothing
         response = json_response(answer)
-        response.headers["Content-Language"] = language
-        response.vary.add("Accept-Language")
+        answers = answer if isinstance(answer, list) else [answer]
+        if any("error" in one for one in answers):
+            # Only error messages are written for people; a POST's answer is
+            # never cached, so there is no Vary to send.
+            response.headers["Content-Language"] = language
         return response
 
     return app

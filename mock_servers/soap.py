@@ -589,8 +589,7 @@ class SoapApp:
         self.log.record(f"{name} → {fault.faultcode} fault ({fault.code})")
         language = languages.pick(request.headers.get("Accept-Language"), self.language)
         response = Response(fault_envelope(fault, language), 500, content_type=CONTENT_TYPE)
-        response.headers["Content-Language"] = language
-        response.vary.add("Accept-Language")
+        response.headers["Content-Language"] = language  # a POST's answer: no Vary needed
         return response
 
     def wsdl(self, address: str) -> bytes:
