@@ -370,7 +370,9 @@ def test_the_learner_reads_and_writes_nothing_outside_its_scratch_folder(graded)
 
 
 def test_no_process_of_a_notebook_outlives_its_grading(graded):
-    left = subprocess.run(["pgrep", "-f", "sleep (986|987|30)$"], capture_output=True, text=True)
+    left = subprocess.run(
+        ["pgrep", "-f", r"sleep (986|987|30\.25)$"], capture_output=True, text=True
+    )
     assert left.stdout == ""
     assert "STOPPED AT" in printed(graded.tricks, "fork_bomb")
 
