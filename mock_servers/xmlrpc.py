@@ -65,13 +65,15 @@ Fault strings are in English, or in Russian when the request's
 default); fault codes never change.  ``save_observation`` stores what it is
 given in the server's memory, by the rules every style shares
 (``mock_servers.observations``).
+
+The methods and their faults are in ``xmlrpc_methods``; this module is the
+server: parsing, dispatch, multicall, introspection and HTTP.
 """
 
 from __future__ import annotations
 
 import inspect
 import reprlib
-import threading
 import xmlrpc.client
 from xml.parsers.expat import ExpatError
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
@@ -79,176 +81,31 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 from defusedxml.common import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
-from mock_servers import http_server, languages, observations, runner, socket_server, weather
+from mock_servers import http_server, languages, observations, runner, socket_server
+from mock_servers.xmlrpc_methods import (  # noqa: F401  (public names of xmlrpc)
+    BAD_PARAMS,
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    NOT_FOUND,
+    PARSE_ERROR,
+    STORE_FULL,
+    TYPE_NAMES,
+    WeatherService,
+    known_city,
+    say,
+    set_language,
+    text,
+    type_name,
+    unknown_city,
+    valid_date,
+)
 
 PATH = "/RPC2"
 MAX_REQUEST_BYTES = 1024 * 1024
 # A refused body up to this size is read and dropped, so the client can read
 # the answer instead of finding its connection reset while still sending.
 MAX_DISCARD_BYTES = 16 * MAX_REQUEST_BYTES
-
-BAD_PARAMS = 400
-NOT_FOUND = 404
-STORE_FULL = 507
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INTERNAL_ERROR = -32603
-
-TYPE_NAMES = {
-    bool: "boolean",
-    int: "int",
-    float: "double",
-    str: "string",
-    list: "array",
-    dict: "struct",
-    xmlrpc.client.DateTime: "dateTime.iso8601",
-    xmlrpc.client.Binary: "base64",
-}
-
-
-# --------------------------------------------------------------------------
-# The weather methods
-
-
-_request_language = threading.local()
-
-
-def say(english: str, russian: str) -> str:
-    """The text in the language of the request this thread is answering."""
-    return languages.text(getattr(_request_language, "value", "en"), english, russian)
-
-
-def type_name(value) -> str:
-    return TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def text(name: str, value) -> str:
-    if not isinstance(value, str):
-        raise xmlrpc.client.Fault(
-            BAD_PARAMS,
-            say(
-                f"{name} must be a string, not {type_name(value)}",
-                f"{name}: ожидается string, а не {type_name(value)}",
-            ),
-        )
-    return value
-
-
-def unknown_city(city) -> xmlrpc.client.Fault:
-    known = ", ".join(weather.CITIES)
-    return xmlrpc.client.Fault(
-        NOT_FOUND,
-        say(
-            f"unknown city {city!r}; known cities: {known}",
-            f"неизвестный город «{city}»; известные города: {known}",
-        ),
-    )
-
-
-def known_city(city) -> str:
-    text("city", city)
-    if city not in weather.CITIES:
-        raise unknown_city(city)
-    return city
-
-
-def valid_date(date) -> str:
-    try:
-        return weather.parse_date(text("date", date)).isoformat()
-    except ValueError:
-        raise xmlrpc.client.Fault(
-            BAD_PARAMS,
-            say(
-                f"date {date!r} is not in YYYY-MM-DD form, e.g. {weather.DATES[0]}",
-                f"дата «{date}» не в виде ГГГГ-ММ-ДД, например {weather.DATES[0]}",
-            ),
-        ) from None
-
-
-class WeatherService:
-    """The weather methods; one instance per server, holding its observations."""
-
-    def __init__(self, store: observations.Store | None = None) -> None:
-        self.observations = store if store is not None else observations.Store()
-
-    def get_forecast(self, city, date):
-        """get_forecast(city, date) -> struct
-
-        The forecast for one city and day, e.g. get_forecast("moscow", "2026-06-01").
-        Fields: city, date, temp_min and temp_max (°C), precipitation_mm,
-        wind_speed_ms, condition (a code such as "rain") and description.
-        Faults: 404 unknown city or no forecast for the date (forecasts cover
-        2026-06-01 to 2026-06-07), 400 date not in YYYY-MM-DD form.
-        """
-        known_city(city)
-        date = valid_date(date)
-        try:
-            return weather.forecast(city, date)
-        except weather.NoForecast:
-            first, last = weather.DATES[0], weather.DATES[-1]
-            raise xmlrpc.client.Fault(
-                NOT_FOUND,
-                say(
-                    f"no forecast for {city} on {date}; forecasts cover {first} to {last}",
-                    f"прогноза для {city} на {date} нет; прогнозы есть с {first} по {last}",
-                ),
-            ) from None
-
-    def list_cities(self):
-        """list_cities() -> array of structs
-
-        Every city the service knows. Fields: id (what the other methods take,
-        e.g. "moscow"), name, name_ru, country, latitude, longitude.
-        """
-        return weather.cities()
-
-    def get_week(self, city):
-        """get_week(city) -> array of structs
-
-        The seven daily forecasts of a city, first day first (see get_forecast).
-        Fault: 404 unknown city.
-        """
-        return weather.week(known_city(city))
-
-    def save_observation(self, city, date, temperature, note=""):
-        """save_observation(city, date, temperature[, note]) -> int
-
-        Store the weather someone observed in this server's memory: a city
-        id, a day of the week (2026-06-01 to 2026-06-07), the temperature in
-        °C (-90 to 60) and an optional note of at most 500 characters.
-        Returns the observation's id: 1, 2, 3, ...
-        Faults: 404 unknown city, 400 bad date, temperature or note,
-        507 the server stores no more observations.
-        """
-        known_city(city)
-        valid_date(date)
-        fields = {"city": city, "date": date, "temperature": temperature, "note": note}
-        try:
-            return self.observations.add(observations.validate(fields))["id"]
-        except observations.Full as full:
-            raise xmlrpc.client.Fault(
-                STORE_FULL, say(full.message("en"), full.message("ru"))
-            ) from None
-        except observations.Invalid as invalid:
-            mistake = invalid.mistakes[0]
-            message = say(mistake.message("en"), mistake.message("ru"))
-            if mistake.code in ("not-text", "not-a-number"):
-                message += say(", not ", ", а не ") + type_name(mistake.value)
-            field = say(f"{mistake.field} ", f"{mistake.field}: ")
-            raise xmlrpc.client.Fault(BAD_PARAMS, field + message) from None
-
-    signatures = {
-        # XML-RPC introspection: [[return type, parameter types...], ...]
-        "get_forecast": [["struct", "string", "string"]],
-        "list_cities": [["array"]],
-        "get_week": [["array", "string"]],
-        "save_observation": [
-            ["int", "string", "string", "double"],
-            ["int", "string", "string", "double", "string"],
-        ],
-    }
-
 
 # --------------------------------------------------------------------------
 # The server
@@ -495,9 +352,7 @@ class RequestHandler(SimpleXMLRPCRequestHandler):
     def do_POST(self):
         # Faults are written in the language the request prefers; each
         # connection has its own thread, so the choice is kept per thread.
-        _request_language.value = languages.pick(
-            self.headers.get("Accept-Language"), self.server.language
-        )
+        set_language(languages.pick(self.headers.get("Accept-Language"), self.server.language))
         if not self.is_rpc_path_valid():
             self.refuse(404, f"Not Found: XML-RPC calls go to {PATH}")
             return
