@@ -5,7 +5,8 @@
 Prints what the lesson's cells print, from the same functions
 (mock_servers.compare): bytes, messages, round trips, connections opened,
 median time and the time projected at 50 ms of network delay per round trip,
-for each style and question; what each client sends before its first
+for each style and question; what a new connection per call would add to the
+HTTP/1.1 styles' time; what each client sends before its first
 question; which styles need the fewest bytes; how many body bytes are only
 layout (indentation); and "tell me when it changes" as a race between REST
 polling, a gRPC stream and WebSocket push following the same changes.  Byte
@@ -16,8 +17,31 @@ HTTP/2 frames); times are this machine's.
 from __future__ import annotations
 
 import argparse
+import statistics
+import time
 
 from mock_servers import compare
+
+
+def connection_cost(servers, repeat: int) -> list[tuple[str, float, float]]:
+    """(style, median s with the connection kept, median s with a new connection per call)."""
+    rows = []
+    for style in compare.HTTP1_STYLES:
+        client = compare.connect(servers, style)
+        try:
+            compare.ask(client, "forecast")
+            times = {True: [], False: []}
+            for _ in range(repeat):
+                for keep in (True, False):
+                    if not keep:
+                        compare.drop_connection(client)
+                    began = time.perf_counter()
+                    compare.ask(client, "forecast")
+                    times[keep].append(time.perf_counter() - began)
+        finally:
+            client.close()
+        rows.append((style, statistics.median(times[True]), statistics.median(times[False])))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +74,13 @@ def main(argv: list[str] | None = None) -> None:
                 for s in compare.STYLES
             )
             print(f"{compare.TEXT[args.language][question]}, layout/body bytes: {layout}")
+        print()
+        print("forecast for a day, median time: connection kept / a new connection per call")
+        for style, kept, new in connection_cost(servers, args.repeat):
+            print(
+                f"  {compare.NAMES[style]:<9} {compare.milliseconds(kept, args.language):>8}"
+                f" / {compare.milliseconds(new, args.language):>8}"
+            )
         print()
         race = compare.race(servers, seconds=args.seconds, poll_every=args.poll_every)
         print(race.summary(args.language))

@@ -9,7 +9,7 @@ import threading
 import pytest
 import requests
 
-from mock_servers import compare, runner, weather
+from mock_servers import compare, runner, weather, wire
 
 INTERVAL = 0.05  # a quick pace for tests
 FORECAST = weather.forecast(compare.CITY, compare.DATE)
@@ -313,3 +313,27 @@ def test_the_progress_bar_follows_measure_all():
     assert (bar.bar.value, bar.bar.max, bar.bar.bar_style) == (3, 12, "")
     bar(12, 12)
     assert bar.bar.bar_style == "success"
+
+
+@pytest.mark.parametrize("style", compare.HTTP1_STYLES)
+def test_drop_connection_makes_the_next_call_open_a_new_one(servers, style):
+    with wire.tap(servers[style]) as tap:
+        client = compare.connect(servers, style, tap.url)
+        try:
+            client.forecast(compare.CITY, compare.DATE)
+            client.forecast(compare.CITY, compare.DATE)
+            kept = tap.connections
+            compare.drop_connection(client)
+            client.forecast(compare.CITY, compare.DATE)
+        finally:
+            client.close()
+        assert tap.connections == kept + 1
+
+
+def test_drop_connection_refuses_clients_that_are_not_http1(servers):
+    client = compare.connect(servers, "websocket")
+    try:
+        with pytest.raises(TypeError):
+            compare.drop_connection(client)
+    finally:
+        client.close()

@@ -29,6 +29,7 @@ The questions (``QUESTIONS``): ``forecast``, one city's forecast for one day
 from mock_servers.compare import charts
 from mock_servers.compare.clients import (
     CLIENTS,
+    HTTP1_STYLES,
     GrpcClient,
     JsonRpcClient,
     RestClient,
@@ -37,6 +38,7 @@ from mock_servers.compare.clients import (
     XmlRpcClient,
     ask,
     connect,
+    drop_connection,
 )
 from mock_servers.compare.measuring import Comparison, Result, measure_all
 from mock_servers.compare.race import RACERS, Race, Watch, poll_vs_push, race
@@ -68,6 +70,7 @@ __all__ = [
     "DATE",
     "DELAY",
     "GRPC_TYPES",
+    "HTTP1_STYLES",
     "INTERVAL",
     "NAMES",
     "PUSHING",
@@ -94,6 +97,7 @@ __all__ = [
     "ask",
     "charts",
     "connect",
+    "drop_connection",
     "measure_all",
     "milliseconds",
     "poll_vs_push",

@@ -286,6 +286,25 @@ def ask(client, question: str, count: int = CHANGES):
     raise ValueError(f"no such question: {question!r}; the questions are {QUESTIONS}")
 
 
+HTTP1_STYLES = ("rest", "soap", "xmlrpc", "jsonrpc")  # one HTTP/1.1 connection per client
+
+
+def drop_connection(client) -> None:
+    """Close an HTTP/1.1 client's open connection, so that its next call opens a new one.
+
+    For measuring what the connection costs: a client that did this before
+    every call would behave like one whose server closes every connection.
+    """
+    if isinstance(client, XmlRpcClient):
+        client.proxy("close")()
+    elif isinstance(client, SoapClient):
+        client._session.close()
+    elif isinstance(client, (RestClient, JsonRpcClient)):
+        client.session.close()
+    else:
+        raise TypeError(f"not an HTTP/1.1 client: {type(client).__name__}")
+
+
 def connect(servers, style: str, url: str | None = None):
     """A client of ``style`` for ``url`` (by default, the style's server in ``servers``)."""
     return CLIENTS[style](url or servers[style].url, servers.interval)
