@@ -82,204 +82,64 @@ what the library does not do as the specification asks: it validates each
 member of a batch on its own (the library rejects a whole batch with one bad
 member), explains in ``data`` why a request is invalid, and echoes its id
 when the id itself is valid.
+
+The methods, codes and messages are in ``jsonrpc_methods``; this module is the
+protocol (requests, batches, notifications) and its HTTP side.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-import logging
 import math
 import re
-import threading
 import warnings
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from mock_servers import http_server, languages, observations, runner, weather
+from mock_servers import http_server, languages, observations, runner
+from mock_servers.jsonrpc_methods import (  # noqa: F401  (public names of jsonrpc)
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    MESSAGES_RU,
+    METHOD_NOT_FOUND,
+    NO_FORECAST,
+    PARSE_ERROR,
+    STORE_FULL,
+    TYPES_RU,
+    UNKNOWN_CITY,
+    WeatherMethods,
+    current_language,
+    invalid_params,
+    json_type,
+    known_city,
+    observation_error,
+    say,
+    set_language,
+    text,
+    type_name,
+    unknown_city,
+    valid_date,
+)
 
 with warnings.catch_warnings():
     # jsonrpcserver 5 reads its schema with an importlib.resources function
     # that Python 3.11 and 3.12 call deprecated; nothing a learner can act on.
     warnings.simplefilter("ignore", DeprecationWarning)
-    from jsonrpcserver import JsonRpcError, Success, dispatch_to_serializable
+    from jsonrpcserver import dispatch_to_serializable
 
 PATH = "/jsonrpc"
 MAX_REQUEST_BYTES = 1024 * 1024
 JSON_TYPES = ("application/json", "application/json-rpc", "application/jsonrequest")
 
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-# The application's own codes: outside -32768..-32000, which JSON-RPC reserves.
-UNKNOWN_CITY = 1001
-NO_FORECAST = 1002
-STORE_FULL = 1003
-
-MESSAGES_RU = {
-    PARSE_ERROR: "Ошибка разбора",
-    INVALID_REQUEST: "Некорректный запрос",
-    METHOD_NOT_FOUND: "Метод не найден",
-    INVALID_PARAMS: "Неверные параметры",
-    INTERNAL_ERROR: "Внутренняя ошибка",
-    UNKNOWN_CITY: "Неизвестный город",
-    NO_FORECAST: "Прогноза на эту дату нет",
-    STORE_FULL: "Хранилище заполнено",
-}
-# JSON's type names, for "must be a string, not number".
-TYPES_RU = {
-    "null": "null",
-    "boolean": "логическое значение",
-    "number": "число",
-    "string": "строка",
-    "array": "массив",
-    "object": "объект",
-}
 # Python's texts when arguments do not fit a signature, and how they read in Russian.
 ARGUMENT_PROBLEMS_RU = (
     (re.compile(r"missing a required argument: '(\w+)'"), "не хватает аргумента «{0}»"),
     (re.compile(r"too many positional arguments"), "лишние позиционные аргументы"),
     (re.compile(r"got an unexpected keyword argument '(.*)'"), "неизвестный аргумент «{0}»"),
 )
-
-_request_language = threading.local()
-
-
-def current_language() -> str:
-    """The language of the request this thread is answering."""
-    return getattr(_request_language, "value", "en")
-
-
-def say(english: str, russian: str) -> str:
-    return languages.text(current_language(), english, russian)
-
-
-# jsonrpcserver logs the traceback of a method that raised; the error response
-# says enough, and a server thread must not write to the notebook.
-logging.getLogger("jsonrpcserver").addHandler(logging.NullHandler())
-logging.getLogger("jsonrpcserver").propagate = False
-
-
-# --------------------------------------------------------------------------
-# The weather methods
-
-
-def json_type(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
-
-
-def type_name(value) -> str:
-    name = json_type(value)
-    return TYPES_RU.get(name, name) if current_language() == "ru" else name
-
-
-def invalid_params(param: str, message: str, value) -> JsonRpcError:
-    if isinstance(value, float) and not math.isfinite(value):
-        value = str(value)  # 1e400 arrives as infinity, which JSON cannot send back
-    data = {"param": param, "message": message, "value": value}
-    return JsonRpcError(INVALID_PARAMS, say("Invalid params", MESSAGES_RU[INVALID_PARAMS]), data)
-
-
-def text(param: str, value) -> str:
-    if not isinstance(value, str):
-        raise invalid_params(
-            param,
-            say(
-                f"must be a string, not {json_type(value)}",
-                f"ожидается строка, а не {type_name(value)}",
-            ),
-            value,
-        )
-    return value
-
-
-def unknown_city(city) -> JsonRpcError:
-    data = {"city": city, "known_cities": list(weather.CITIES)}
-    return JsonRpcError(UNKNOWN_CITY, say("Unknown city", MESSAGES_RU[UNKNOWN_CITY]), data)
-
-
-def known_city(city) -> str:
-    if text("city", city) not in weather.CITIES:
-        raise unknown_city(city)
-    return city
-
-
-def valid_date(date) -> str:
-    try:
-        return weather.parse_date(text("date", date)).isoformat()
-    except ValueError:
-        raise invalid_params(
-            "date",
-            say("must be a date in YYYY-MM-DD form", "ожидается дата вида ГГГГ-ММ-ДД"),
-            date,
-        ) from None
-
-
-def observation_error(error: observations.Error) -> JsonRpcError:
-    """The JSON-RPC error for what the observation rules or the store refused."""
-    language = current_language()
-    if isinstance(error, observations.Full):
-        data = {"limit": error.limit, "message": error.message(language)}
-        return JsonRpcError(STORE_FULL, say("Storage full", MESSAGES_RU[STORE_FULL]), data)
-    mistake = error.mistakes[0]
-    if mistake.code == "unknown-city":
-        return unknown_city(mistake.value)
-    message = mistake.message(language)
-    if mistake.code in ("not-text", "not-a-number"):
-        # Name the JSON type that came, as the other parameters do.
-        message += say(f", not {json_type(mistake.value)}", f", а не {type_name(mistake.value)}")
-    value = mistake.value
-    if mistake.code == "too-long":
-        value = None
-    return invalid_params(mistake.field, message, value)
-
-
-class WeatherMethods:
-    """The methods a client can call; one instance per server, with its observations."""
-
-    def __init__(self, store: observations.Store | None = None) -> None:
-        self.observations = store if store is not None else observations.Store()
-
-    def get_forecast(self, city, date):
-        known_city(city)
-        date = valid_date(date)
-        try:
-            return Success(weather.forecast(city, date))
-        except weather.NoForecast:
-            data = {"city": city, "date": date, "dates": list(weather.DATES)}
-            raise JsonRpcError(
-                NO_FORECAST, say("No forecast for that date", MESSAGES_RU[NO_FORECAST]), data
-            ) from None
-
-    def list_cities(self):
-        return Success(weather.cities())
-
-    def get_week(self, city):
-        return Success(weather.week(known_city(city)))
-
-    def save_observation(self, city, date, temperature, note=""):
-        """Store an observation (the same rules as every style); its id."""
-        fields = {"city": city, "date": date, "temperature": temperature, "note": note}
-        try:
-            saved = self.observations.add(observations.validate(fields))
-        except observations.Error as error:
-            raise observation_error(error) from None
-        return Success(saved["id"])
-
-    def table(self) -> dict:
-        """Method name → function, as jsonrpcserver takes them."""
-        names = ("get_forecast", "list_cities", "get_week", "save_observation")
-        return {name: getattr(self, name) for name in names}
-
 
 # --------------------------------------------------------------------------
 # JSON-RPC 2.0
@@ -362,11 +222,11 @@ class JsonRpc:
 
         Messages for people are in ``language`` (default: the server's).
         """
-        _request_language.value = language or self.language
+        set_language(language or self.language)
         try:
             return self._handle(body)
         finally:
-            _request_language.value = self.language
+            set_language(self.language)
 
     def _handle(self, body: bytes):
         try:
@@ -456,11 +316,11 @@ def create_app(rpc: JsonRpc):
     def refuse(request, status: int, reason: tuple[str, str], **headers) -> Response:
         rpc.log.record(f"{request.method} {request.path} → {status}")
         language = languages.pick(request.headers.get("Accept-Language"), rpc.language)
-        _request_language.value = language
+        set_language(language)
         try:
             answer = error(INVALID_REQUEST, "Invalid Request", languages.text(language, *reason))
         finally:
-            _request_language.value = rpc.language
+            set_language(rpc.language)
         return json_response(answer, status, **headers)
 
     @JsonRpcRequest.application
