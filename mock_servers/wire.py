@@ -269,7 +269,7 @@ class _Recording:
                 self._messages.append(message)
                 self._kept += len(message.payload)
             else:
-                self.dropped += message.size
+                self.dropped += len(message.payload)
 
     def chunks(self) -> list[Chunk]:
         with self._lock:
