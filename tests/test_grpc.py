@@ -51,7 +51,7 @@ def status_of(call) -> grpc.RpcError:
     return caught.value
 
 
-def wait_for(condition, timeout: float = 2.0) -> bool:
+def wait_for(condition, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -663,7 +663,7 @@ def test_an_idle_connection_has_no_push_thread(server):
         assert [t for t in threading.enumerate() if t.name.endswith("-push")]
 
 
-def wait_until(condition, timeout: float = 2.0) -> bool:
+def wait_until(condition, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -417,7 +417,7 @@ def test_a_clear_mid_websocket_keeps_reading_frames(ws_server):
         client.close()
 
 
-def wait_for(condition, timeout: float = 2.0) -> bool:
+def wait_for(condition, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
