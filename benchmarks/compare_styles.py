@@ -17,31 +17,8 @@ HTTP/2 frames); times are this machine's.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 from mock_servers import compare
-
-
-def connection_cost(servers, repeat: int) -> list[tuple[str, float, float]]:
-    """(style, median s with the connection kept, median s with a new connection per call)."""
-    rows = []
-    for style in compare.HTTP1_STYLES:
-        client = compare.connect(servers, style)
-        try:
-            compare.ask(client, "forecast")
-            times = {True: [], False: []}
-            for _ in range(repeat):
-                for keep in (True, False):
-                    if not keep:
-                        compare.drop_connection(client)
-                    began = time.perf_counter()
-                    compare.ask(client, "forecast")
-                    times[keep].append(time.perf_counter() - began)
-        finally:
-            client.close()
-        rows.append((style, statistics.median(times[True]), statistics.median(times[False])))
-    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{compare.TEXT[args.language][question]}, layout/body bytes: {layout}")
         print()
         print("forecast for a day, median time: connection kept / a new connection per call")
-        for style, kept, new in connection_cost(servers, args.repeat):
+        for style in compare.HTTP1_STYLES:
+            kept, new = compare.connection_cost(servers, style, args.repeat)
             print(
                 f"  {compare.NAMES[style]:<9} {compare.milliseconds(kept, args.language):>8}"
                 f" / {compare.milliseconds(new, args.language):>8}"

@@ -337,3 +337,8 @@ def test_drop_connection_refuses_clients_that_are_not_http1(servers):
             compare.drop_connection(client)
     finally:
         client.close()
+
+
+def test_connection_cost_times_both_kinds_of_call(servers):
+    kept, new = compare.connection_cost(servers, "rest", repeat=3)
+    assert 0 < kept and 0 < new  # which is faster is for benchmarks/, not a test

@@ -40,7 +40,7 @@ from mock_servers.compare.clients import (
     connect,
     drop_connection,
 )
-from mock_servers.compare.measuring import Comparison, Result, measure_all
+from mock_servers.compare.measuring import Comparison, Result, connection_cost, measure_all
 from mock_servers.compare.race import RACERS, Race, Watch, poll_vs_push, race
 from mock_servers.compare.servers import Servers, start_all
 from mock_servers.compare.styles import (
@@ -97,6 +97,7 @@ __all__ = [
     "ask",
     "charts",
     "connect",
+    "connection_cost",
     "drop_connection",
     "measure_all",
     "milliseconds",

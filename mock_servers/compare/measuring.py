@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from mock_servers import wire
 from mock_servers.compare import tables
-from mock_servers.compare.clients import ask, connect
+from mock_servers.compare.clients import ask, connect, drop_connection
 from mock_servers.compare.servers import Servers
 from mock_servers.compare.styles import DELAY, QUESTIONS, QUIET, REPEAT, STYLES
 
@@ -179,3 +179,26 @@ def measure_all(
 
 def _ask_at(client, question: str, _url: str):
     return ask(client, question)
+
+
+def connection_cost(
+    servers: Servers, style: str, repeat: int = REPEAT, question: str = "forecast"
+) -> tuple[float, float]:
+    """Median seconds of a call with the client's connection kept, and with a new one each time.
+
+    For the HTTP/1.1 styles (``HTTP1_STYLES``): the difference is what opening
+    a TCP connection adds on this machine; the rest is the work of the client
+    library, the server and its framework.  The two kinds of call alternate,
+    so that both meet the same load.
+    """
+    client = connect(servers, style)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        ask(client, question)
+        for _ in range(repeat):
+            times[True].append(_timed(functools.partial(ask, client, question)))
+            drop_connection(client)
+            times[False].append(_timed(functools.partial(ask, client, question)))
+    finally:
+        client.close()
+    return statistics.median(times[True]), statistics.median(times[False])
