@@ -249,7 +249,7 @@ def test_watch_weather_errors(stub, request_message, code):
 
 
 def test_a_tiny_deadline_on_the_stream_is_deadline_exceeded():
-    with weather_grpc.start(interval=1) as slow, grpc.insecure_channel(slow.url) as channel:
+    with weather_grpc.start(interval=3) as slow, grpc.insecure_channel(slow.url) as channel:
         stream = services.WeatherStub(channel).WatchWeather(
             pb.WatchWeatherRequest(city="moscow", count=50), timeout=0.1
         )
@@ -257,8 +257,8 @@ def test_a_tiny_deadline_on_the_stream_is_deadline_exceeded():
         started = time.perf_counter()
         error = status_of(lambda: received.extend(stream))
         assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-        assert time.perf_counter() - started < 0.9  # not after the next reading
-        assert len(received) <= 1  # the first reading comes at once, the next after 1 s
+        assert time.perf_counter() - started < 2.5  # not after the next reading
+        assert len(received) <= 1  # the first reading comes at once, the next after 3 s
         assert wait_for(lambda: "→ DEADLINE_EXCEEDED after" in repr(slow.log))
 
 
@@ -276,7 +276,7 @@ def test_stop_ends_a_running_stream_fast():
         assert next(stream).sequence == 1
         started = time.perf_counter()
         running.stop()
-        assert time.perf_counter() - started < 0.5
+        assert time.perf_counter() - started < 2.5  # not after the 5 s interval
         error = status_of(lambda: next(stream))
         assert error.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
 
@@ -451,7 +451,7 @@ def test_start_and_stop_are_fast_and_leave_no_python_thread():
         services.WeatherStub(channel).ListCities(pb.ListCitiesRequest())
         assert mock_grpc_threads()
         running.stop()
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1.5  # figures: benchmarks/rpc_servers.py
     assert not running.running
     assert wait_for(lambda: not mock_grpc_threads(), timeout=1)
 

@@ -172,7 +172,9 @@ def test_subscribe_then_updates_arrive_on_a_steady_beat(server):
     times = [arrived - started for arrived, _ in received]
     # Update n is due n intervals after the subscription; allow for a slow machine.
     for number, seconds in enumerate(times, start=1):
-        assert number * INTERVAL * 0.8 <= seconds <= number * INTERVAL + 0.25
+        assert (
+            number * INTERVAL * 0.8 <= seconds <= number * INTERVAL + 1.0
+        )  # not early; late only under load
     assert times[2] - times[0] >= 2 * INTERVAL * 0.8
 
 
@@ -379,7 +381,7 @@ def test_failed_connection_does_not_linger():
     assert close_code(ws2)[0] == 1009
     started = time.perf_counter()
     server.stop()  # right away, while the failed connection still waits
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 1.0  # not the library's wait for the client
     ws.sock.close()
     ws2.sock.close()
 
@@ -462,12 +464,12 @@ def test_nothing_is_printed(server, capfd):
 def test_start_and_stop_are_fast():
     started = time.perf_counter()
     server = websocket_server.start()
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 1.0  # figures: benchmarks/websocket_server.py
     with connection(server) as ws:
         ask(ws, {"type": "cities"})
     started = time.perf_counter()
     server.stop()
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 1.0
     assert not server.running
 
 
@@ -481,7 +483,7 @@ def test_stop_with_a_client_that_does_not_read():
     time.sleep(0.2)  # updates pile up unread
     started = time.perf_counter()
     server.stop()
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1.5  # not runner.STOP_TIMEOUT
     assert set(threading.enumerate()) - before == set()
     ws.close()
 
@@ -509,7 +511,7 @@ def test_stop_while_a_client_is_mid_handshake():
     time.sleep(0.05)
     started = time.perf_counter()
     server.stop()
-    assert time.perf_counter() - started < 0.2
+    assert time.perf_counter() - started < 1.5  # not OPEN_TIMEOUT
     raw.close()
 
 

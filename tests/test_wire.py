@@ -259,7 +259,7 @@ def test_the_tap_does_not_hold_small_writes_back():
             proxy.get_forecast("moscow", "2026-06-01")
             times.append(time.perf_counter() - began)
         proxy("close")()
-    assert statistics.median(times) < 0.025
+    assert statistics.median(times) < 0.035  # a delayed ACK alone is 40 ms
 
 
 def test_handshake_helpers_match_the_rfc_example():
