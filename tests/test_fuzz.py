@@ -20,3 +20,10 @@ def test_malformed_input_gets_answers_not_crashes(style):
     found = fuzzing.fuzz(style, examples=150, seed=0)
     assert found.sent + found.raw_sent >= 150
     assert found.clean, found
+
+
+@pytest.mark.parametrize("style", ["websocket", "grpc"])
+def test_malformed_frames_and_bytes_get_closed_connections_not_crashes(style):
+    found = fuzzing.fuzz_bytes(style, examples=100, seed=0)
+    assert found.raw_sent >= 100
+    assert found.clean, found
