@@ -360,9 +360,9 @@ def create_app(rpc: JsonRpc):
             return nothing
         response = json_response(answer)
         answers = answer if isinstance(answer, list) else [answer]
-        if any("error" in one for one in answers):
-            # Only error messages are written for people; a POST's answer is
-            # never cached, so there is no Vary to send.
+        if "Accept-Language" in request.headers and any("error" in one for one in answers):
+            # Only error messages are written for people, and the header is
+            # said when the client asked; a POST's answer needs no Vary.
             response.headers["Content-Language"] = language
         return response
 

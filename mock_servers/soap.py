@@ -329,7 +329,9 @@ class SoapApp:
         self.log.record(f"{name} → {fault.faultcode} fault ({fault.code})")
         language = languages.pick(request.headers.get("Accept-Language"), self.language)
         response = Response(fault_envelope(fault, language), 500, content_type=CONTENT_TYPE)
-        response.headers["Content-Language"] = language  # a POST's answer: no Vary needed
+        if "Accept-Language" in request.headers:
+            # Said when the client asked; a POST's answer needs no Vary.
+            response.headers["Content-Language"] = language
         return response
 
     def wsdl(self, address: str) -> bytes:
