@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from mock_servers import rest  # noqa: E402
 
 def main() -> int:
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 120
-    with rest.start() as server:
+    with rest.start() as server, tempfile.TemporaryDirectory() as scratch:
         started = time.monotonic()
         result = subprocess.run(
             schemathesis_command(
@@ -40,6 +41,7 @@ def main() -> int:
             ),
             capture_output=True,
             text=True,
+            cwd=scratch,  # schemathesis keeps a cache in .schemathesis/ there
         )
         elapsed = time.monotonic() - started
     report = result.stdout + result.stderr
