@@ -8,6 +8,7 @@ Modules, one concern each:
 - limits       memory and processes (cgroups), file size, time
 - notebook     grading one notebook: its judge process, what it left, what it found
 - judge        the judge itself: servers behind taps, the kernel, the cells, the checks
+- preload      what the judges import once, in the fork server they are forked from
 - run          starting the sandboxed kernel and running the cells
 - bridge       the judge's only way into the kernel: code in, JSON data out
 - hidden       what hidden-test modules use (check, fail, LearnerError) and running them

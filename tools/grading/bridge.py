@@ -27,6 +27,10 @@ WRAPPER = """
 def __grading_call():
     import json as _json
     _args = _json.loads({args!r})
+    def _function(_name):
+        if _name not in globals():
+            raise NameError(f"name {{_name!r}} is not defined")
+        return globals()[_name]
     try:
         _value = {target}
     except BaseException as _error:
@@ -161,7 +165,7 @@ class Learner:
     def call(self, name: str, *args, **kwargs):
         if not name.isidentifier():
             raise ValueError(f"not a function name: {name!r}")
-        target = f"globals()[{name!r}](*_args[0], **_args[1])"
+        target = f"_function({name!r})(*_args[0], **_args[1])"
         return self._round_trip(target, [list(args), kwargs], name)
 
     def _execute(self, code: str, limit: int = OUTPUT_LIMIT) -> dict:

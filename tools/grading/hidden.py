@@ -68,12 +68,19 @@ def module_path(assignment: str, folder: Path) -> Path:
 
 
 def load(path: Path):
-    """Import the hidden-test module at ``path`` under a private name."""
+    """Import the hidden-test module at ``path`` under a private name (once per process)."""
     name = "hidden_" + path.stem
+    loaded = sys.modules.get(name)
+    if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+        return loaded
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]  # not half a module for the next caller
+        raise
     return module
 
 

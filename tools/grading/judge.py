@@ -11,8 +11,10 @@ code runs.  Its result is data for the main grader: result.json in the job folde
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from grading import bridge, hidden, run, tamper
 
+CLONE_NEWNET = 0x40000000  # <sched.h>: a network namespace of its own
 STYLES = {
     "rest": "mock_servers.rest",
     "soap": "mock_servers.soap",
@@ -110,8 +113,23 @@ def probe(learner: bridge.Learner):
         return {"error": str(error)}
 
 
-def main() -> int:
-    folder = Path(sys.argv[1])
+def forked(folder: str, private_network: bool) -> None:
+    """A judge forked from the grader's fork server (grading.preload): a session and a log of
+    its own, its own network namespace when asked, then main()."""
+    os.setsid()  # so that a timeout stops it and all it started
+    log = os.open(os.path.join(folder, "judge.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    if private_network:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+    os.chdir(folder)
+    main(folder)
+
+
+def main(folder: str | None = None) -> int:
+    folder = Path(folder or sys.argv[1])
     job = json.loads((folder / "job.json").read_text(encoding="utf-8"))
     job["folder"] = str(folder)
     try:

@@ -10,6 +10,7 @@ them into the notebook's result: the score, the status, the reasons.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -89,8 +90,28 @@ def grade(result: Result, nb, assignment: Assignment, work: Path, options) -> No
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def start_fork_server(hidden_modules: list[str]) -> None:
+    """Fork the judges from one process that has imported what they need (grading.preload).
+
+    Only as root: a forked judge enters its own network namespace with unshare(2), which needs
+    the privilege that ``unshare --net`` has as root.  Elsewhere each judge is a new Python.
+    """
+    global FORK
+    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+        return
+    os.environ["GRADING_PRELOAD"] = json.dumps(hidden_modules)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["grading.preload"])
+    FORK = context
+
+
+FORK = None
+
+
 def run_judge(folder: Path, timeout: float, options) -> bool:
     """Run the judge for ``folder``; False when it had to be stopped."""
+    if FORK is not None and options.sandbox:
+        return run_forked(folder, timeout, not options.network)
     command = [sys.executable, "-m", "grading.judge", str(folder)]
     if options.sandbox and not options.network:
         command = sandbox.judge_prefix() + command
@@ -121,6 +142,33 @@ def run_judge(folder: Path, timeout: float, options) -> bool:
             raise
         finally:
             RUNNING.discard(process)
+
+
+def run_forked(folder: Path, timeout: float, private_network: bool) -> bool:
+    from grading import judge
+
+    process = FORK.Process(target=judge.forked, args=(str(folder), private_network))
+    process.start()
+    RUNNING.add(process)
+    try:
+        process.join(timeout)
+        if process.exitcode is not None:
+            return True
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.join()
+        return False
+    except BaseException:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.join()
+        raise
+    finally:
+        RUNNING.discard(process)
 
 
 def read_report(folder: Path) -> dict | None:

@@ -191,6 +191,9 @@ def examine(item: Found, result: Result, assignments: dict[str, Assignment]):
     if assignment.hidden is None:
         result.add("no_hidden_tests", "no_hidden_tests", assignment=actual)
         return None
+    if assignment.broken:
+        result.add("error", "error", detail=f"the hidden tests do not load ({assignment.broken})")
+        return None
     result.written = written_answer(nb)
     deleted, changed = restore_read_only_cells(nb, assignment)
     if deleted:
