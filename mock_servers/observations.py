@@ -206,11 +206,12 @@ class Full(Error):
         self.limit = limit
 
     def message(self, language: str = "en") -> str:
+        count_ru = f"{self.limit:,}".replace(",", "\u00a0")  # 10 000, as Russian writes it
         return _pick(
             language,
-            f"The server already stores {self.limit} observations, its limit; "
+            f"The server already stores {self.limit:,} observations, its limit; "
             f"delete some, or ask the teacher to restart it.",
-            f"На сервере уже {self.limit} наблюдений — это его предел; "
+            f"На сервере уже {count_ru} наблюдений — это его предел; "
             f"удалите часть или попросите преподавателя перезапустить сервер.",
         )
 
