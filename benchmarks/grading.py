@@ -7,7 +7,8 @@
    each lesson's own rate (lessons that import more start slower).
 2. The sandbox's own cost: one notebook (01_rest_en unsolved) graded several times one at a
    time, with the sandbox and with --no-sandbox; the difference per notebook is the sandbox's
-   (network namespace, bubblewrap, cgroups).
+   (network namespace, bubblewrap, cgroups); and the start of a Python that does nothing,
+   bare and inside the sandbox.
 
 Each figure counts whole runs of tools/grade.py, as `make grade` runs it.
 """
@@ -94,6 +95,30 @@ def main(argv: list[str] | None = None) -> None:
             print(f"one notebook at a time, {label:<22} {figures[label]:5.2f} s per notebook")
         overhead = figures["sandbox"] - figures["bare (--no-sandbox)"]
         print(f"the sandbox's own cost                    {overhead:5.2f} s per notebook")
+        start_alone(args.repeat * 5)
+
+
+def start_alone(times: int) -> None:
+    """The sandbox's start on its own: a Python in bubblewrap and a network namespace, with
+    its cgroups, beside a bare Python (what grading adds to each notebook's kernel start)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from grading import limits, sandbox
+
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chmod(scratch, 0o777)
+        cgroup = limits.Cgroup(f"benchmark-{os.getpid()}", limits.Limits())
+        try:
+            argv = sandbox.kernel_argv(Path(scratch), cgroup, limits.Limits(), [])
+            python = argv.index(sys.executable)
+            boxed = sandbox.judge_prefix() + argv[:python] + [sys.executable, "-c", "pass"]
+            for label, command in (("bare", [sys.executable, "-c", "pass"]), ("sandboxed", boxed)):
+                began = time.perf_counter()
+                for _ in range(times):
+                    subprocess.run(command, check=True)
+                each = (time.perf_counter() - began) / times
+                print(f"a Python that does nothing, {label:<14} {each * 1000:6.0f} ms")
+        finally:
+            cgroup.close()
 
 
 if __name__ == "__main__":

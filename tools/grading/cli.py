@@ -159,8 +159,9 @@ def grade_folder(folder: Path, assignments: dict, args) -> tuple[list, list]:
             kept.append(old)
             continue
         todo.append((result, nb))
-    if args.sandbox and todo:  # the judges of this run start from their imports done once
-        notebook.start_fork_server(sorted({str(assignments[r.assignment].hidden) for r, _ in todo}))
+    if todo:  # the judges of this run start from their imports, done once
+        modules = sorted({str(assignments[r.assignment].hidden) for r, _ in todo})
+        notebook.start_fork_server(modules, args.sandbox and not args.network)
     problems = sum(1 for r in done + kept if r.status != "ok")
     stop = threading.Event()
     bar = tqdm(total=len(todo), unit="notebook", disable=None, dynamic_ncols=True)

@@ -90,14 +90,14 @@ def grade(result: Result, nb, assignment: Assignment, work: Path, options) -> No
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def start_fork_server(hidden_modules: list[str]) -> None:
+def start_fork_server(hidden_modules: list[str], private_network: bool) -> None:
     """Fork the judges from one process that has imported what they need (grading.preload).
 
-    Only as root: a forked judge enters its own network namespace with unshare(2), which needs
-    the privilege that ``unshare --net`` has as root.  Elsewhere each judge is a new Python.
+    A forked judge enters its own network namespace with unshare(2), which needs the privilege
+    that ``unshare --net`` has as root; without root, each judge is a new Python instead.
     """
     global FORK
-    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+    if (private_network and os.geteuid() != 0) or not sys.platform.startswith("linux"):
         return
     os.environ["GRADING_PRELOAD"] = json.dumps(hidden_modules)
     context = multiprocessing.get_context("forkserver")
@@ -110,8 +110,8 @@ FORK = None
 
 def run_judge(folder: Path, timeout: float, options) -> bool:
     """Run the judge for ``folder``; False when it had to be stopped."""
-    if FORK is not None and options.sandbox:
-        return run_forked(folder, timeout, not options.network)
+    if FORK is not None:
+        return run_forked(folder, timeout, options.sandbox and not options.network)
     command = [sys.executable, "-m", "grading.judge", str(folder)]
     if options.sandbox and not options.network:
         command = sandbox.judge_prefix() + command
