@@ -18,6 +18,8 @@ import json
 
 import requests
 
+from mock_servers.panels import panel
+
 DECIMAL_SEPARATOR = {"en": ".", "ru": ","}
 
 EXPLORER_TEXT = {
@@ -39,29 +41,9 @@ EXPLORER_TEXT = {
 }
 
 
-def number(value: float, language: str) -> str:
+def number(value: float, language: str = "en") -> str:
     """``value`` as the lesson's language writes it: ``number(3.1, "ru") == "3,1"``."""
     return str(value).replace(".", DECIMAL_SEPARATOR[language])
-
-
-def _panel_class():
-    import ipywidgets as widgets
-
-    class Panel(widgets.VBox):
-        """A VBox whose plain-text form, what JupyterLab shows before the cell has
-        run in this kernel, is a sentence in the lesson's language, not a repr."""
-
-        static_text = ""
-
-        def _repr_mimebundle_(self, **kwargs):
-            bundle = super()._repr_mimebundle_(**kwargs)
-            if isinstance(bundle, tuple):
-                bundle = bundle[0]
-            bundle = dict(bundle or {})
-            bundle["text/plain"] = self.static_text
-            return bundle
-
-    return Panel
 
 
 def forecast_explorer(base: str, language: str, dates: list[str]):
@@ -87,6 +69,4 @@ def forecast_explorer(base: str, language: str, dates: list[str]):
     date_picker.observe(show_forecast, "value")
     show_forecast()
     note = widgets.HTML(f"<small style='opacity:0.75'>{html.escape(text['restart'])}</small>")
-    panel = _panel_class()([widgets.HBox([city_picker, date_picker]), answer, note])
-    panel.static_text = text["static"]
-    return panel
+    return panel([widgets.HBox([city_picker, date_picker]), answer, note], text["static"])

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mock_servers import runner, wire
+from mock_servers.lesson_helpers import number  # noqa: F401 - lessons import it from here too
 
 # The frames that carry a gRPC call itself.  The others (SETTINGS,
 # WINDOW_UPDATE, PING) are housekeeping that the HTTP/2 library sends when it
@@ -54,13 +55,13 @@ TEXT = {
 }
 
 
-def bytes_word(number: int, language: str = "en") -> str:
-    """ "bytes" in the lesson's language, in the form that goes with ``number``."""
+def bytes_word(count: int, language: str = "en") -> str:
+    """ "bytes" in the lesson's language, in the form that goes with ``count``."""
     if language != "ru":
-        return "byte" if number == 1 else "bytes"
-    if number % 10 == 1 and number % 100 != 11:
+        return "byte" if count == 1 else "bytes"
+    if count % 10 == 1 and count % 100 != 11:
         return "байт"
-    if number % 10 in (2, 3, 4) and number % 100 not in (12, 13, 14):
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
         return "байта"
     return "байт"
 
@@ -132,7 +133,7 @@ def compare_sizes(calls: dict[str, tuple[runner.RunningServer, Callable]], langu
     )
     for protocol, (server, call) in calls.items():
         numbers = sizes_of_one_call(server, call)
-        print(f"{protocol:10}" + "".join(f"{number:>10}" for number in numbers))
+        print(f"{protocol:10}" + "".join(f"{size:>10}" for size in numbers))
 
 
 def time_per_call(function: Callable, *args, times: int = 100, language: str = "en") -> str:
@@ -143,8 +144,3 @@ def time_per_call(function: Callable, *args, times: int = 100, language: str = "
     milliseconds = (time.perf_counter() - start) / times * 1000
     text = TEXT[language]
     return f"{milliseconds:.3f}".replace(".", text["decimal"]) + " " + text["ms"]
-
-
-def number(value: float, language: str = "en") -> str:
-    """A number as the lesson's language writes it: 20.5 in English, 20,5 in Russian."""
-    return str(value).replace(".", TEXT[language]["decimal"])

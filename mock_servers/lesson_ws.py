@@ -20,6 +20,9 @@ from collections.abc import Callable
 from websockets.frames import Frame
 from websockets.streams import StreamReader
 
+from mock_servers.lesson_helpers import number
+from mock_servers.panels import panel
+
 TEXT = {
     "en": {
         "waiting": "Waiting for the first update…",
@@ -65,10 +68,6 @@ def read_frames(data: bytes, *, sent_by_client: bool) -> list[Frame]:
     return frames
 
 
-def _number(value: float, language: str) -> str:
-    return str(value).replace(".", ",") if language == "ru" else str(value)
-
-
 class WeatherPanel:
     """A small weather display: the latest reading and the latest alert.
 
@@ -85,15 +84,13 @@ class WeatherPanel:
         self.weather = widgets.HTML(f"<h3>{self.title}</h3>{self.text['waiting']}")
         self.alert = widgets.HTML("")
         self.note = widgets.HTML("")
-        self.box = _box_with_text(
-            widgets, [self.weather, self.alert, self.note], self.text["static"]
-        )
+        self.box = panel([self.weather, self.alert, self.note], self.text["static"])
         self._first_update = threading.Event()
 
     def show_reading(self, reading: dict, sky: str) -> None:
-        temperature = _number(reading["temperature"], self.language)
+        temperature = number(reading["temperature"], self.language)
         wind = self.text["wind"].format(
-            wind=_number(reading["wind_speed_ms"], self.language), sequence=reading["sequence"]
+            wind=number(reading["wind_speed_ms"], self.language), sequence=reading["sequence"]
         )
         self.weather.value = (
             f"<h3>{self.title}</h3>"
@@ -117,22 +114,6 @@ class WeatherPanel:
         display(self.box)
 
 
-def _box_with_text(widgets, children, text: str):
-    """A VBox whose plain-text form is ``text``: what a notebook shows where the
-    widget will be before its cell has run in this kernel, instead of a repr."""
-
-    class Box(widgets.VBox):
-        def _repr_mimebundle_(self, **kwargs):
-            bundle = super()._repr_mimebundle_(**kwargs)
-            if isinstance(bundle, tuple):
-                bundle = bundle[0]
-            bundle = dict(bundle or {})
-            bundle["text/plain"] = text
-            return bundle
-
-    return Box(children)
-
-
 def start_later(seconds: float, start: Callable, **options) -> concurrent.futures.Future:
     """Call ``start(**options)`` in another thread after ``seconds``; the future gets its result."""
     future: concurrent.futures.Future = concurrent.futures.Future()
@@ -150,4 +131,4 @@ def start_later(seconds: float, start: Callable, **options) -> concurrent.future
 
 def celsius(value: float, language: str = "en") -> str:
     """A temperature as the lesson's language writes it: "20.5 °C", "20,5 °C"."""
-    return f"{_number(value, language)} °C"
+    return f"{number(value, language)} °C"
