@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import http
 import io
+import re
 import socket
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-from mock_servers import limits
+from mock_servers import languages, limits
 from mock_servers.runner import RequestLog, RunningServer, start_on_socket
 from mock_servers.socket_server import ConnectionTrackingMixin, SocketServerBackend
 
@@ -131,19 +132,69 @@ class RequestBody(io.RawIOBase):
         return self.remaining == 0
 
 
+DIGITS = re.compile(r"[0-9]+")  # RFC 9110 §8.6: Content-Length = 1*DIGIT (ASCII digits only)
+
+
+def broken_length(headers) -> bool:
+    """Whether a request without Transfer-Encoding has an invalid Content-Length
+    (not a number, or several different numbers)."""
+    if "Transfer-Encoding" in headers:
+        return False  # Transfer-Encoding frames the body; Content-Length is ignored
+    values = {value.strip() for value in headers.get_all("Content-Length") or []}
+    return bool(values) and (len(values) != 1 or not DIGITS.fullmatch(next(iter(values))))
+
+
 def _content_length(headers) -> int | None:
     """The body's length, or None if the request frames it otherwise or badly."""
-    if "Transfer-Encoding" in headers:
+    if "Transfer-Encoding" in headers or broken_length(headers):
         return None
     values = headers.get_all("Content-Length") or []
     if not values:
         return 0  # RFC 9112 §6.3: no Content-Length, no Transfer-Encoding: no body
-    if len(set(values)) != 1 or not values[0].strip().isdigit():
-        return None
     return int(values[0])
 
 
-class WsgiHandler(WSGIRequestHandler):
+class RequestChecks:
+    """What every HTTP style's request handler (http.server's) does alike: the
+    reason phrases of RFC 9110, never the client's words, and ``400 Bad
+    Request`` and a closed connection for a request whose body cannot be found."""
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if broken_length(self.headers):
+            # RFC 9112 §6.3: "If a message is received without Transfer-Encoding
+            # and with an invalid Content-Length header field, then the message
+            # framing is invalid": 400, then close, for where the next request
+            # starts cannot be known.
+            self.close_connection = True
+            language = languages.pick(self.headers.get("Accept-Language"))
+            reason = languages.text(
+                language,
+                "Bad Request: Content-Length must be the size of the body in bytes, "
+                "one decimal number\n",
+                "Неверный запрос: Content-Length — это размер тела в байтах, "
+                "одно десятичное число\n",
+            )
+            body = reason.encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Language", language)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return False
+        return True
+
+    def send_response(self, code, message=None):
+        # http.server puts its own words, or the client's (the text of a bad
+        # request line), into the reason phrase; RFC 9110's phrase instead.
+        super().send_response(code, reason_phrase(code))
+
+
+class WsgiHandler(RequestChecks, WSGIRequestHandler):
     """werkzeug's request handler with persistent HTTP/1.1 connections, the
     request log instead of stderr, RFC 9110 reason phrases and a fixed name."""
 
@@ -179,7 +230,7 @@ class WsgiHandler(WSGIRequestHandler):
     def send_response(self, code, message=None):
         self.answering = True
         # werkzeug passes its own upper-case phrases ("NOT FOUND").
-        super().send_response(code, reason_phrase(code))
+        super().send_response(code)
 
     def send_header(self, keyword, value):
         # werkzeug closes every connection; keep it when the body's end is known.

@@ -52,10 +52,10 @@ protocol, and -32000 to -32099 for errors of the *server implementation*.  An
 application's own errors, such as "unknown city", take codes outside that
 range; this service numbers them from 1001.
 
-Messages for people (``message`` and the texts in ``data``) are in English, or
-in Russian when the request's ``Accept-Language`` prefers it (or when the
-server was started with ``language="ru"`` and the request asks for neither);
-the codes never change.
+Messages for people (``message``, the texts in ``data``, and a forecast's
+``description``) are in English, or in Russian when the request's
+``Accept-Language`` prefers it (or when the server was started with
+``language="ru"`` and the request asks for neither); the codes never change.
 
 HTTP
 ----
@@ -99,7 +99,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from mock_servers import http_server, languages, observations, runner
-from mock_servers.jsonrpc_methods import (  # noqa: F401  (public names of jsonrpc)
+from mock_servers.jsonrpc_methods import (  # noqa: F401  (the error codes are public names of jsonrpc)
     INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
@@ -108,21 +108,13 @@ from mock_servers.jsonrpc_methods import (  # noqa: F401  (public names of jsonr
     NO_FORECAST,
     PARSE_ERROR,
     STORE_FULL,
-    TYPES_RU,
     UNKNOWN_CITY,
     WeatherMethods,
-    current_language,
-    invalid_params,
     json_type,
-    known_city,
-    observation_error,
-    say,
-    set_language,
-    text,
     type_name,
-    unknown_city,
-    valid_date,
 )
+from mock_servers.languages import current as current_language
+from mock_servers.languages import say
 
 with warnings.catch_warnings():
     # jsonrpcserver 5 reads its schema with an importlib.resources function
@@ -222,11 +214,11 @@ class JsonRpc:
 
         Messages for people are in ``language`` (default: the server's).
         """
-        set_language(language or self.language)
+        languages.answering_in(language or self.language)
         try:
             return self._handle(body)
         finally:
-            set_language(self.language)
+            languages.answering_in(self.language)
 
     def _handle(self, body: bytes):
         try:
@@ -316,11 +308,11 @@ def create_app(rpc: JsonRpc):
     def refuse(request, status: int, reason: tuple[str, str], **headers) -> Response:
         rpc.log.record(f"{request.method} {request.path} → {status}")
         language = languages.pick(request.headers.get("Accept-Language"), rpc.language)
-        set_language(language)
+        languages.answering_in(language)
         try:
             answer = error(INVALID_REQUEST, "Invalid Request", languages.text(language, *reason))
         finally:
-            set_language(rpc.language)
+            languages.answering_in(rpc.language)
         return json_response(answer, status, **headers)
 
     @JsonRpcRequest.application

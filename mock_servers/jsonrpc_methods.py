@@ -1,17 +1,19 @@
 """The JSON-RPC weather methods, the error codes and the messages (en, ru).
 
-``mock_servers.jsonrpc`` serves them over HTTP; messages are written in the
-language of the request the current thread answers (``set_language``).
+``mock_servers.jsonrpc`` serves them over HTTP; messages, and each forecast's
+description, are written in the language of the request the current thread
+answers (``languages.answering_in``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
 import warnings
 
-from mock_servers import languages, observations, weather
+from mock_servers import observations, weather
+from mock_servers.languages import current as current_language
+from mock_servers.languages import say
 
 with warnings.catch_warnings():
     # jsonrpcserver 5 reads its schema with an importlib.resources function
@@ -48,18 +50,6 @@ TYPES_RU = {
     "array": "массив",
     "object": "объект",
 }
-
-_request_language = threading.local()
-
-
-def current_language() -> str:
-    """The language of the request this thread is answering."""
-    return getattr(_request_language, "value", "en")
-
-
-def say(english: str, russian: str) -> str:
-    return languages.text(current_language(), english, russian)
-
 
 # jsonrpcserver logs the traceback of a method that raised; the error response
 # says enough, and a server thread must not write to the notebook.
@@ -157,7 +147,7 @@ class WeatherMethods:
         known_city(city)
         date = valid_date(date)
         try:
-            return Success(weather.forecast(city, date))
+            return Success(weather.forecast(city, date, current_language()))
         except weather.NoForecast:
             data = {"city": city, "date": date, "dates": list(weather.DATES)}
             raise JsonRpcError(
@@ -168,7 +158,7 @@ class WeatherMethods:
         return Success(weather.cities())
 
     def get_week(self, city):
-        return Success(weather.week(known_city(city)))
+        return Success(weather.week(known_city(city), current_language()))
 
     def save_observation(self, city, date, temperature, note=""):
         """Store an observation (the same rules as every style); its id."""
@@ -184,7 +174,3 @@ class WeatherMethods:
         names = ("get_forecast", "list_cities", "get_week", "save_observation")
         return {name: getattr(self, name) for name in names}
 
-
-def set_language(language: str) -> None:
-    """The language of the messages for the request this thread answers."""
-    _request_language.value = language

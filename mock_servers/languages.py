@@ -6,9 +6,15 @@ HTTP-based mock server writes its messages for people (problem details, SOAP
 faults, XML-RPC faults, JSON-RPC error messages) in the best match, or in the
 language its ``start(language=...)`` was given when the request asks for none
 that the server speaks.  Codes for programs never change with the language.
+
+The RPC servers answer each connection in its own thread, and their methods
+are plain functions that cannot be handed the request; ``answering_in`` tells
+a thread which language the request it answers prefers, and ``say`` writes in it.
 """
 
 from __future__ import annotations
+
+import threading
 
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -37,3 +43,21 @@ def pick(accept_language: str | None, default: str = "en") -> str:
 def text(language: str, english: str, russian: str) -> str:
     """The text in ``language``."""
     return russian if language == "ru" else english
+
+
+_answering = threading.local()
+
+
+def answering_in(language: str) -> None:
+    """The language of the request this thread answers from now on."""
+    _answering.value = checked(language)
+
+
+def current() -> str:
+    """The language of the request this thread is answering ("en" if none said)."""
+    return getattr(_answering, "value", "en")
+
+
+def say(english: str, russian: str) -> str:
+    """The text in the language of the request this thread is answering."""
+    return text(current(), english, russian)

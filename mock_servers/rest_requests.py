@@ -263,8 +263,7 @@ def description_language() -> str:
 
 
 def in_language(forecast: dict, language: str) -> dict:
-    description = weather.CONDITIONS[forecast["condition"]][LANGUAGES.index(language)]
-    return {**forecast, "description": description}
+    return {**forecast, "description": weather.description(forecast["condition"], language)}
 
 
 def with_language(response: Response, language: str) -> Response:

@@ -146,8 +146,14 @@ def parse_date(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
 
 
-def forecast(city_id: str, date: str) -> dict:
-    """The forecast for one city and day.
+def description(condition: str, language: str = "en") -> str:
+    """A condition code ("rain") as words for people, in ``language`` ("en" or "ru")."""
+    english, russian = CONDITIONS[condition]
+    return russian if language == "ru" else english
+
+
+def forecast(city_id: str, date: str, language: str = "en") -> dict:
+    """The forecast for one city and day; its description in ``language``.
 
     Raises UnknownCity, ValueError for a malformed date, or NoForecast for a
     date outside the week.
@@ -166,20 +172,21 @@ def forecast(city_id: str, date: str) -> dict:
         "precipitation_mm": precipitation,
         "wind_speed_ms": wind,
         "condition": condition,
-        "description": CONDITIONS[condition][0],
+        "description": description(condition, language),
     }
 
 
-def week(city_id: str) -> list[dict]:
+def week(city_id: str, language: str = "en") -> list[dict]:
     """The seven daily forecasts of a city, first day first."""
-    return [forecast(city_id, date) for date in DATES]
+    return [forecast(city_id, date, language) for date in DATES]
 
 
-def updates(city_id: str) -> Iterator[dict]:
+def updates(city_id: str, language: str = "en") -> Iterator[dict]:
     """An endless, repeating sequence of "current weather" readings for a city.
 
     Servers that push updates (WebSocket, gRPC streaming) send these in order,
-    so the n-th update a client sees is always the same.
+    so the n-th update a client sees is always the same.  Descriptions are in
+    ``language``.
     """
     city(city_id)
     steps = itertools.cycle(_WEEKS[city_id])
@@ -190,5 +197,5 @@ def updates(city_id: str) -> Iterator[dict]:
             "temperature": round((temp_min + temp_max) / 2, 1),
             "wind_speed_ms": wind,
             "condition": condition,
-            "description": CONDITIONS[condition][0],
+            "description": description(condition, language),
         }

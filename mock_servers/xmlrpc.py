@@ -82,23 +82,18 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
 from mock_servers import http_server, languages, observations, runner, socket_server
-from mock_servers.xmlrpc_methods import (  # noqa: F401  (public names of xmlrpc)
+from mock_servers.languages import say
+from mock_servers.xmlrpc_methods import (  # noqa: F401  (the fault codes are public names of xmlrpc)
     BAD_PARAMS,
+    HELP_RU,
     INTERNAL_ERROR,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     NOT_FOUND,
     PARSE_ERROR,
     STORE_FULL,
-    TYPE_NAMES,
     WeatherService,
-    known_city,
-    say,
-    set_language,
     text,
-    type_name,
-    unknown_city,
-    valid_date,
 )
 
 PATH = "/RPC2"
@@ -323,9 +318,12 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
     def system_methodHelp(self, method_name):
         """system.methodHelp(name) -> string
 
-        The documentation of a method.
+        The documentation of a method, in Russian when the request prefers it.
         """
-        return super().system_methodHelp(text("method_name", method_name))
+        text("method_name", method_name)
+        if languages.current() == "ru" and method_name in HELP_RU:
+            return HELP_RU[method_name]
+        return super().system_methodHelp(method_name)
 
 
 def wrong_arguments(method: str, function, params) -> str:
@@ -340,7 +338,7 @@ def wrong_arguments(method: str, function, params) -> str:
     )
 
 
-class RequestHandler(SimpleXMLRPCRequestHandler):
+class RequestHandler(http_server.RequestChecks, SimpleXMLRPCRequestHandler):
     rpc_paths = (PATH,)
     protocol_version = "HTTP/1.1"  # keep-alive: a client reuses its connection
     encode_threshold = None  # never gzip the answer, so the wire shows readable XML
@@ -350,9 +348,11 @@ class RequestHandler(SimpleXMLRPCRequestHandler):
         return "WeatherMock/1.0"
 
     def do_POST(self):
-        # Faults are written in the language the request prefers; each
-        # connection has its own thread, so the choice is kept per thread.
-        set_language(languages.pick(self.headers.get("Accept-Language"), self.server.language))
+        # Faults and descriptions are written in the language the request
+        # prefers; each connection has its own thread, so the choice is kept per thread.
+        languages.answering_in(
+            languages.pick(self.headers.get("Accept-Language"), self.server.language)
+        )
         if not self.is_rpc_path_valid():
             self.refuse(404, f"Not Found: XML-RPC calls go to {PATH}")
             return

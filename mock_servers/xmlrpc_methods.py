@@ -1,15 +1,17 @@
 """The XML-RPC weather methods, their fault codes and fault strings (en, ru).
 
-``mock_servers.xmlrpc`` serves them over HTTP; each fault string is written in
-the language of the request the current thread answers (``set_language``).
+``mock_servers.xmlrpc`` serves them over HTTP; each fault string, and each
+forecast's description, is written in the language of the request the current
+thread answers (``languages.answering_in``).
 """
 
 from __future__ import annotations
 
-import threading
+import inspect
 import xmlrpc.client
 
 from mock_servers import languages, observations, weather
+from mock_servers.languages import say
 
 BAD_PARAMS = 400
 NOT_FOUND = 404
@@ -33,14 +35,6 @@ TYPE_NAMES = {
 
 # --------------------------------------------------------------------------
 # The weather methods
-
-
-_request_language = threading.local()
-
-
-def say(english: str, russian: str) -> str:
-    """The text in the language of the request this thread is answering."""
-    return languages.text(getattr(_request_language, "value", "en"), english, russian)
 
 
 def type_name(value) -> str:
@@ -108,7 +102,7 @@ class WeatherService:
         known_city(city)
         date = valid_date(date)
         try:
-            return weather.forecast(city, date)
+            return weather.forecast(city, date, languages.current())
         except weather.NoForecast:
             first, last = weather.DATES[0], weather.DATES[-1]
             raise xmlrpc.client.Fault(
@@ -133,7 +127,7 @@ class WeatherService:
         The seven daily forecasts of a city, first day first (see get_forecast).
         Fault: 404 unknown city.
         """
-        return weather.week(known_city(city))
+        return weather.week(known_city(city), languages.current())
 
     def save_observation(self, city, date, temperature, note=""):
         """save_observation(city, date, temperature[, note]) -> int
@@ -174,6 +168,63 @@ class WeatherService:
     }
 
 
-def set_language(language: str) -> None:
-    """The language of the fault strings for the request this thread answers."""
-    _request_language.value = language
+# What system.methodHelp answers to a request that prefers Russian.
+HELP_RU = {
+    name: inspect.cleandoc(help)
+    for name, help in {
+        "get_forecast": """
+            get_forecast(city, date) -> struct
+
+            Прогноз для одного города на один день, например get_forecast("moscow", "2026-06-01").
+            Поля: city, date, temp_min и temp_max (°C), precipitation_mm,
+            wind_speed_ms, condition (код погоды, например "rain") и description (она же словами).
+            Ошибки (faults): 404 — неизвестный город или прогноза на эту дату нет (прогнозы
+            есть с 2026-06-01 по 2026-06-07), 400 — дата не в виде ГГГГ-ММ-ДД.
+            """,
+        "list_cities": """
+            list_cities() -> array of structs
+
+            Все города, которые знает служба. Поля: id (его принимают остальные методы,
+            например "moscow"), name, name_ru, country, latitude, longitude.
+            """,
+        "get_week": """
+            get_week(city) -> array of structs
+
+            Семь ежедневных прогнозов города, начиная с первого дня (см. get_forecast).
+            Ошибка (fault): 404 — неизвестный город.
+            """,
+        "save_observation": """
+            save_observation(city, date, temperature[, note]) -> int
+
+            Сохраняет в памяти сервера погоду, которую кто-то наблюдал: id города,
+            день недели прогнозов (с 2026-06-01 по 2026-06-07), температуру в °C
+            (от −90 до 60) и необязательную заметку не длиннее 500 символов.
+            Возвращает id наблюдения: 1, 2, 3…
+            Ошибки (faults): 404 — неизвестный город, 400 — неверные дата, температура
+            или заметка, 507 — сервер больше не сохраняет наблюдения.
+            """,
+        "system.listMethods": """
+            system.listMethods() -> array
+
+            Имена всех методов сервера.
+            """,
+        "system.methodHelp": """
+            system.methodHelp(name) -> string
+
+            Документация метода.
+            """,
+        "system.methodSignature": """
+            system.methodSignature(name) -> array of arrays
+
+            Типы, которые метод принимает и возвращает: по массиву на каждый способ
+            вызова, тип результата первым, например [["struct", "string", "string"]].
+            """,
+        "system.multicall": """
+            system.multicall([{"methodName": name, "params": [...]}, ...]) -> array
+
+            Несколько вызовов в одном запросе. Результат каждого — массив из одного
+            элемента [значение] или, если вызов не удался, структура {faultCode, faultString};
+            один неудачный вызов не останавливает остальные.
+            """,
+    }.items()
+}

@@ -134,7 +134,7 @@ def test_faults_have_meaningful_codes(proxy, call, code, words):
 
 
 def test_a_bug_is_an_internal_error_fault_without_a_traceback(server, proxy, monkeypatch):
-    def broken(city_id):
+    def broken(city_id, language="en"):
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr(weather, "week", broken)
