@@ -28,10 +28,11 @@ response:
 * ``RESOURCE_EXHAUSTED`` -- a message over 1 MiB, too many streaming calls
   open at once (see "A shared room" below), or the store of observations full.
 
-The details text is in English, or in Russian when the call's metadata
-``accept-language`` prefers Russian (``metadata=[("accept-language", "ru")]``,
-the same header and q-values as HTTP's Accept-Language); ``start(language="ru")``
-makes Russian the default for calls that do not say.
+The details text, and a forecast's or an update's description, are in
+English, or in Russian when the call's metadata ``accept-language`` prefers
+Russian (``metadata=[("accept-language", "ru")]``, the same header and
+q-values as HTTP's Accept-Language); ``start(language="ru")`` makes Russian
+the default for calls that do not say.
 
 Tools find their way in without the ``.proto``: the server offers server
 reflection (``grpcurl -plaintext 127.0.0.1:PORT list``) and the standard
@@ -255,7 +256,8 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
         known_city(request.city)
         date = valid_date(request.date)
         try:
-            return weather_pb2.Forecast(**weather.forecast(request.city, date))
+            language = language_of(context, self.language)
+            return weather_pb2.Forecast(**weather.forecast(request.city, date, language))
         except weather.NoForecast:
             raise Failure(
                 grpc.StatusCode.NOT_FOUND,
@@ -269,7 +271,8 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
     @unary
     def GetWeek(self, request, context):
         known_city(request.city)
-        forecasts = [weather_pb2.Forecast(**day) for day in weather.week(request.city)]
+        week = weather.week(request.city, language_of(context, self.language))
+        forecasts = [weather_pb2.Forecast(**day) for day in week]
         return weather_pb2.GetWeekResponse(forecasts=forecasts)
 
     @unary
@@ -307,7 +310,8 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
         context.add_callback(ended.set)
         sent = 0
         try:
-            for update in itertools.islice(weather.updates(request.city), count):
+            readings = weather.updates(request.city, language_of(context, self.language))
+            for update in itertools.islice(readings, count):
                 if sent and ended.wait(self.interval):
                     break
                 yield weather_pb2.WeatherUpdate(**update)

@@ -55,7 +55,9 @@ messages get a ``soap:Client`` fault too, and the server goes on serving:
 * a Content-Type other than text/xml, a missing or wrong SOAPAction.
 
 A GET of the endpoint without ``?wsdl`` is not a SOAP request at all, so it
-gets a plain HTTP 405 (``Allow: POST``) that points to ``?wsdl``.  The server
+gets a plain HTTP 405 (``Allow: POST``) that points to ``?wsdl``, in the
+language of ``Accept-Language``.  A forecast's ``description`` is in that
+language too.  The server
 never sends a Python traceback: anything unexpected becomes a ``soap:Server``
 fault with a generic message.
 
@@ -120,7 +122,7 @@ def _city(city_id: str) -> dict:
 def _forecast(city_id: str, date: str) -> dict:
     _city(city_id)
     try:
-        return weather.forecast(city_id, date)
+        return weather.forecast(city_id, date, languages.current())
     except weather.NoForecast:
         raise Fault(
             "DATE_OUT_OF_RANGE",
@@ -150,7 +152,7 @@ def list_cities(request: dict | None, state: ServiceState) -> dict:
 
 def get_week(request: dict, state: ServiceState) -> dict:
     _city(request["city"])
-    return {"week": {"forecast": weather.week(request["city"])}}
+    return {"week": {"forecast": weather.week(request["city"], languages.current())}}
 
 
 # How a broken rule of observations.py reads as this contract's fault code.
@@ -248,11 +250,16 @@ class SoapApp:
                 return Response(self.wsdl(request.base_url), 200, content_type=CONTENT_TYPE)
         if request.method != "POST":
             self.log.record(f"{request.method} {PATH} → 405")
-            return Response(
+            language = self.language_of(request)
+            text = languages.text(
+                language,
                 f"This is a SOAP 1.1 endpoint: POST an envelope, or GET {PATH}?wsdl\n",
-                405,
-                headers={"Allow": "POST"},
+                f"Это адрес службы SOAP 1.1: отправьте конверт (envelope) методом POST "
+                f"или получите описание запросом GET {PATH}?wsdl\n",
             )
+            # A 405 may be cached (RFC 9110 §15.5.6), and its words follow Accept-Language.
+            headers = {"Allow": "POST", "Content-Language": language, "Vary": "Accept-Language"}
+            return Response(text, 405, headers=headers)
         return self.call(request)
 
     def call(self, request: Request) -> Response:
@@ -263,6 +270,8 @@ class SoapApp:
             element = body_element(parse_xml(self.read_body(request)))
             operation = find_operation(element, soap_action)
             name = operation.name
+            # A forecast's description is in the language the request prefers.
+            languages.answering_in(self.language_of(request))
             result = HANDLERS[name](decode(operation, element), self.state)
         except Fault as fault:
             return self.fault(name, fault, request)
@@ -279,7 +288,15 @@ class SoapApp:
             )
             return self.fault(name, fault, request)
         self.log.record(f"{name} → 200")
-        return Response(envelope(content), 200, content_type=CONTENT_TYPE)
+        response = Response(envelope(content), 200, content_type=CONTENT_TYPE)
+        if "Accept-Language" in request.headers:
+            # Said when the client asked, as with faults; a POST's answer needs no Vary.
+            response.headers["Content-Language"] = self.language_of(request)
+        return response
+
+    def language_of(self, request: Request) -> str:
+        """The language the request's Accept-Language prefers, else the server's."""
+        return languages.pick(request.headers.get("Accept-Language"), self.language)
 
     def check_headers(self, request: Request) -> str:
         """The SOAPAction, once Content-Type and SOAPAction look like SOAP 1.1."""
@@ -327,7 +344,7 @@ class SoapApp:
     def fault(self, name: str, fault: Fault, request: Request) -> Response:
         """A fault in the language the request's Accept-Language prefers."""
         self.log.record(f"{name} → {fault.faultcode} fault ({fault.code})")
-        language = languages.pick(request.headers.get("Accept-Language"), self.language)
+        language = self.language_of(request)
         response = Response(fault_envelope(fault, language), 500, content_type=CONTENT_TYPE)
         if "Accept-Language" in request.headers:
             # Said when the client asked; a POST's answer needs no Vary.

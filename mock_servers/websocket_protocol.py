@@ -241,15 +241,18 @@ def encode(message: dict) -> str:
     return json.dumps(message, ensure_ascii=False)
 
 
-def answer(request: Request) -> dict:
-    """The reply to a query (``QUERIES``): it needs nothing but the weather data."""
+def answer(request: Request, language: str = "en") -> dict:
+    """The reply to a query (``QUERIES``): it needs nothing but the weather data.
+
+    Descriptions of the weather are in the connection's ``language``.
+    """
     if request.kind == "cities":
         return {"type": "cities", "id": request.id, "cities": weather.cities()}
     if request.kind == "forecast":
-        forecast = weather.forecast(request.city, request.date)
+        forecast = weather.forecast(request.city, request.date, language)
         return {"type": "forecast", "id": request.id, "forecast": forecast}
     if request.kind == "week":
-        week = weather.week(request.city)
+        week = weather.week(request.city, language)
         return {"type": "week", "id": request.id, "city": request.city, "week": week}
     raise ValueError(f"{request.kind!r} is not a query")
 
@@ -289,6 +292,23 @@ def close_reason(name: str, language: str, **values) -> str:
     reason = CLOSE_REASONS[name][language].format(**values)
     encoded = reason.encode()[:MAX_CLOSE_REASON_BYTES]
     return encoded.decode("utf-8", errors="ignore")
+
+
+# The websockets library closes a connection itself, with English reasons,
+# when a frame breaks RFC 6455 (1002), a text message is not UTF-8 (1007) or
+# a message is over MAX_MESSAGE_BYTES (1009); these are its reasons in Russian.
+LIBRARY_REASONS_RU = {
+    1002: "нарушен протокол WebSocket (RFC 6455)",
+    1007: "текстовое сообщение не в кодировке UTF-8",
+    1009: f"сообщение больше {MAX_MESSAGE_BYTES // 1024} КиБ",
+}
+
+
+def library_reason(code: int, reason: str, language: str) -> str:
+    """The reason the websockets library gives for closing, in ``language``."""
+    if language == "ru" and code in LIBRARY_REASONS_RU:
+        return LIBRARY_REASONS_RU[code]
+    return reason
 
 
 def refusal(name: str, language: str, **values) -> str:

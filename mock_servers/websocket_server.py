@@ -12,7 +12,7 @@ Example, with the ``websocket-client`` library::
     from mock_servers import websocket_server
 
     server = websocket_server.start()          # server.url is ws://127.0.0.1:PORT/weather
-    ws = websocket.create_connection(server.url)   # server.url + "?lang=ru": errors in Russian
+    ws = websocket.create_connection(server.url)   # + "?lang=ru": Russian errors, descriptions
     ws.send(json.dumps({"type": "forecast", "id": 1, "city": "moscow", "date": "2026-06-01"}))
     json.loads(ws.recv())   # {"type": "forecast", "id": 1, "forecast": {...}}
     ws.send(json.dumps({"type": "subscribe", "id": 2, "city": "moscow"}))
@@ -91,9 +91,9 @@ _quiet.setLevel(logging.CRITICAL + 1)
 class Subscription:
     """One client's subscription to one city: its own run of readings."""
 
-    def __init__(self, city_id: str, due: float) -> None:
+    def __init__(self, city_id: str, due: float, language: str) -> None:
         self.city = city_id
-        self.readings = weather.updates(city_id)
+        self.readings = weather.updates(city_id, language)
         self.due = due  # when the next update is to be sent (time.monotonic())
 
 
@@ -132,7 +132,7 @@ class Client:
             # Answer first, then add: the reply always comes before update 1.
             self.send(protocol.subscribed(request, self.interval))
             due = time.monotonic() + self.interval
-            self.subscriptions[request.city] = Subscription(request.city, due)
+            self.subscriptions[request.city] = Subscription(request.city, due, self.language)
             if not self.pusher.is_alive() and not self.closed:
                 self.pusher.start()
             self.lock.notify()
@@ -297,7 +297,7 @@ class WeatherSocket:
         """Carry out one checked request and send its reply."""
         try:
             if request.kind in protocol.QUERIES:
-                client.send(protocol.answer(request))
+                client.send(protocol.answer(request, client.language))
             elif request.kind == "subscribe":
                 client.subscribe(request)
             elif request.kind == "unsubscribe":
@@ -364,7 +364,18 @@ def start(
         service = WeatherSocket(log, push_interval, max_rate, idle_timeout)
 
         class ThisServersConnection(Connection):
-            pass
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                # The library fails a connection (1002, 1007, 1009) by calling
+                # its protocol's public fail(code, reason) with an English
+                # reason and offers no option for it; the reason is put in the
+                # connection's language on its way to fail().
+                library_fail = self.protocol.fail
+
+                def fail(code, reason=""):
+                    library_fail(code, protocol.library_reason(code, reason, self.language))
+
+                self.protocol.fail = fail
 
         def check_request(connection, request):
             accept_language = request.headers.get("Accept-Language")
