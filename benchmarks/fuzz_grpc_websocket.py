@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import fuzzing_streams  # noqa: E402  (tests/fuzzing_streams.py: the strategies)
+from fuzzing_core import report  # noqa: E402  (tests/fuzzing_core.py: the table)
 
 RUNS = {"grpc": fuzzing_streams.fuzz_grpc, "websocket": fuzzing_streams.fuzz_websocket}
 
@@ -28,25 +29,7 @@ RUNS = {"grpc": fuzzing_streams.fuzz_grpc, "websocket": fuzzing_streams.fuzz_web
 def main() -> int:
     examples = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     styles = sys.argv[2:] or list(RUNS)
-    columns = ("crashes", "tracebacks", "hangs", "internal_errors", "leaked_threads")
-    print(
-        f"{'server':<10} {'inputs':>7} {'raw':>6} "
-        + " ".join(f"{c:>15}" for c in columns)
-        + f" {'seconds':>8}"
-    )
-    clean = True
-    for style in styles:
-        found = RUNS[style](examples)
-        clean &= found.clean
-        counts = " ".join(f"{getattr(found, c):>15}" for c in columns)
-        print(
-            f"{style:<10} {found.sent:>7} {found.raw_sent:>6} {counts} {found.seconds:>8.0f}",
-            flush=True,
-        )
-        for kind, example in found.examples:
-            print(f"    {kind}: {example}")
-    print("all zero" if clean else "FOUND PROBLEMS")
-    return 0 if clean else 1
+    return report(styles, lambda style: RUNS[style](examples), width=10)
 
 
 if __name__ == "__main__":

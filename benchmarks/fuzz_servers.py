@@ -23,36 +23,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import fuzzing  # noqa: E402  (tests/fuzzing.py: the strategies)
+from fuzzing_core import report  # noqa: E402  (tests/fuzzing_core.py: the table)
 
 STYLES = ("rest", "soap", "xmlrpc", "jsonrpc", "websocket", "grpc")
 BYTES_ONLY = ("websocket", "grpc")  # frames after a valid handshake; HTTP/2 bytes
 
 
+def fuzz_one(style: str, examples: int) -> fuzzing.Findings:
+    if style in BYTES_ONLY:
+        return fuzzing.fuzz_bytes(style, examples)
+    return fuzzing.fuzz(style, examples)
+
+
 def main() -> int:
     examples = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     styles = sys.argv[2:] or STYLES
-    columns = ("crashes", "tracebacks", "hangs", "internal_errors", "leaked_threads")
-    print(
-        f"{'server':<8} {'inputs':>7} {'raw':>6} "
-        + " ".join(f"{c:>15}" for c in columns)
-        + f" {'seconds':>8}"
-    )
-    clean = True
-    for style in styles:
-        if style in BYTES_ONLY:
-            found = fuzzing.fuzz_bytes(style, examples)
-        else:
-            found = fuzzing.fuzz(style, examples)
-        clean &= found.clean
-        counts = " ".join(f"{getattr(found, c):>15}" for c in columns)
-        print(
-            f"{style:<8} {found.sent:>7} {found.raw_sent:>6} {counts} {found.seconds:>8.0f}",
-            flush=True,
-        )
-        for kind, example in found.examples:
-            print(f"    {kind}: {example}")
-    print("all zero" if clean else "FOUND PROBLEMS")
-    return 0 if clean else 1
+    return report(styles, lambda style: fuzz_one(style, examples), width=8)
 
 
 if __name__ == "__main__":

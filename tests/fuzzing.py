@@ -26,15 +26,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
-import threading
-import time
 import xmlrpc.client
 
-from hypothesis import HealthCheck, Phase, given, settings
+from fuzzing_core import (
+    TIMEOUT,
+    TRACEBACK_MARKERS,
+    Findings,
+    Step,
+    exchange,
+    run_phases,
+    send_raw,
+    timed,
+)
 from hypothesis import strategies as st
-
-TIMEOUT = 5.0  # seconds a server may take to answer one request
 
 # --------------------------------------------------------------------------
 # Building blocks
@@ -326,35 +330,6 @@ JSONRPC_REQUESTS = requests_of(
 # Running
 
 
-@dataclasses.dataclass
-class Findings:
-    style: str
-    sent: int = 0
-    raw_sent: int = 0
-    crashes: int = 0
-    tracebacks: int = 0
-    hangs: int = 0
-    internal_errors: int = 0
-    leaked_threads: int = 0
-    seconds: float = 0.0
-    examples: list = dataclasses.field(default_factory=list)
-
-    @property
-    def clean(self) -> bool:
-        return not (
-            self.crashes
-            or self.tracebacks
-            or self.hangs
-            or self.internal_errors
-            or self.leaked_threads
-        )
-
-    def note(self, kind: str, what) -> None:
-        setattr(self, kind, getattr(self, kind) + 1)
-        if len(self.examples) < 5:
-            self.examples.append((kind, repr(what)[:300]))
-
-
 def start(style: str):
     from mock_servers import jsonrpc, rest, soap
     from mock_servers import xmlrpc as weather_xmlrpc
@@ -394,7 +369,6 @@ HEALTH = {
         b'{"jsonrpc": "2.0", "method": "list_cities", "id": 1}',
     ),
 }
-TRACEBACK_MARKERS = (b"Traceback (most recent call last)", b'File "/', b"site-packages")
 
 
 def admits_a_bug(style: str, status: int, body: bytes) -> bool:
@@ -411,115 +385,59 @@ def fuzz(style: str, examples: int, raw_share: float = 0.1, seed: int | None = N
     import requests
 
     findings = Findings(style)
-    before = set(threading.enumerate())
-    started = time.monotonic()
-    server = start(style)
-    session = requests.Session()
+    with timed(findings):
+        server = start(style)
+        session = requests.Session()
 
-    def send(request: Request) -> None:
-        findings.sent += 1
-        try:
-            response = session.request(
-                request.method,
-                server.url + request.path,
-                headers=request.headers,
-                data=request.body,
-                timeout=TIMEOUT,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            findings.note("hangs", request)
-            return
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-            # A refused or closed connection is an answer; a dead server shows below.
-            session.close()
-            return
-        except (ValueError, requests.exceptions.InvalidHeader):
-            return  # the client would not send this
-        body = response.content
-        if any(marker in body for marker in TRACEBACK_MARKERS):
-            findings.note("tracebacks", request)
-        if admits_a_bug(style, response.status_code, body):
-            findings.note("internal_errors", (request, body[:200]))
+        def send(request: Request) -> None:
+            findings.sent += 1
+            try:
+                response = http_request(session, server, request, allow_redirects=False)
+            except requests.Timeout:
+                findings.note("hangs", request)
+                return
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                # A refused or closed connection is an answer; a dead server shows below.
+                session.close()
+                return
+            except (ValueError, requests.exceptions.InvalidHeader):
+                return  # the client would not send this
+            body = response.content
+            if any(marker in body for marker in TRACEBACK_MARKERS):
+                findings.note("tracebacks", request)
+            if admits_a_bug(style, response.status_code, body):
+                findings.note("internal_errors", (request, body[:200]))
 
-    def send_raw(data: bytes) -> None:
-        findings.raw_sent += 1
-        host, port = server.host, server.port
-        try:
-            with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
-                sock.sendall(data)
-                sock.shutdown(socket.SHUT_WR)  # all there is: answer or close
-                answer = b""
-                while True:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        break
-                    answer += chunk
-        except TimeoutError:
-            findings.note("hangs", data)
-            return
-        except OSError:
-            return
-        if any(marker in answer for marker in TRACEBACK_MARKERS):
-            findings.note("tracebacks", data)
+        def alive() -> bool:
+            try:
+                response = http_request(requests, server, HEALTH[style])
+                return response.status_code == 200 and server.running
+            except requests.RequestException:
+                return False
 
-    def alive() -> bool:
-        try:
-            health = HEALTH[style]
-            response = requests.request(
-                health.method,
-                server.url + health.path,
-                headers=health.headers,
-                data=health.body,
-                timeout=TIMEOUT,
-            )
-            return response.status_code == 200 and server.running
-        except requests.RequestException:
-            return False
-
-    raw_examples = int(examples * raw_share)
-    common = settings(
-        max_examples=max(1, examples - raw_examples),
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        derandomize=seed is not None,
-    )
-
-    @common
-    @given(STRATEGIES[style])
-    def requests_phase(request):
-        send(request)
-        if findings.sent % 1000 == 0 and not alive():
-            findings.note("crashes", request)
-
-    @settings(common, max_examples=max(1, raw_examples))
-    @given(raw(RAW_TEMPLATES[style]))
-    def raw_phase(data):
-        send_raw(data)
-
-    try:
-        requests_phase()
-        raw_phase()
-        if not alive():
-            findings.note("crashes", "after the run")
-    finally:
-        session.close()
-        server.stop()
-    findings.seconds = time.monotonic() - started
-    findings.leaked_threads = len(wait_for_threads(before))
+        raw_examples = int(examples * raw_share)
+        steps = [
+            Step(STRATEGIES[style], send, max(1, examples - raw_examples), check_every=1000),
+            Step(
+                raw(RAW_TEMPLATES[style]),
+                lambda data: send_raw(findings, server.host, server.port, data),
+                max(1, raw_examples),
+            ),
+        ]
+        run_phases(findings, steps, alive, seed, close=(session.close, server.stop))
     return findings
 
 
-def wait_for_threads(before: set, seconds: float = 5.0) -> list[threading.Thread]:
-    """Threads started since ``before`` that are still alive after up to ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        extra = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-        if not extra or time.monotonic() > deadline:
-            return extra
-        extra[0].join(0.05)
+def http_request(client, server, request: Request, **options):
+    """``request`` sent to ``server`` by ``client`` (the requests module or a session)."""
+    return client.request(
+        request.method,
+        server.url + request.path,
+        headers=request.headers,
+        data=request.body,
+        timeout=TIMEOUT,
+        **options,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -575,32 +493,6 @@ GRPC_BYTES = (
 )
 
 
-def exchange(host: str, port: int, data: bytes, handshake: bytes = b"") -> bytes | None:
-    """Send ``data`` (after ``handshake`` and its answer), close our side, read to
-    the end; None if the server neither answered nor closed within TIMEOUT."""
-    try:
-        with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
-            answer = b""
-            if handshake:
-                sock.sendall(handshake)
-                while b"\r\n\r\n" not in answer:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        return answer
-                    answer += chunk
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    return answer
-                answer += chunk
-    except TimeoutError:
-        return None
-    except OSError:
-        return b""
-
-
 def fuzz_bytes(style: str, examples: int, seed: int | None = None) -> Findings:
     """``examples`` generated byte strings down fresh connections to a ``style``
     server ("websocket" after a valid handshake, or "grpc" as HTTP/2)."""
@@ -608,49 +500,26 @@ def fuzz_bytes(style: str, examples: int, seed: int | None = None) -> Findings:
     from mock_servers import websocket_server
 
     findings = Findings(style)
-    before = set(threading.enumerate())
-    started = time.monotonic()
-    if style == "websocket":
-        server = websocket_server.start(push_interval=0.5)
-        handshake, strategy = WS_HANDSHAKE, WS_BYTES
-    else:
-        server = weather_grpc.start()
-        handshake, strategy = b"", GRPC_BYTES
-    host, port = server.host, server.port
-
-    def alive() -> bool:
+    with timed(findings):
         if style == "websocket":
-            answer = exchange(host, port, b"", WS_HANDSHAKE)
-            return server.running and (answer or b"").startswith(b"HTTP/1.1 101")
-        # An HTTP/2 server answers the preface with its own SETTINGS frame (type 4).
-        answer = exchange(host, port, H2_PREFACE + H2_SETTINGS)
-        return server.running and answer is not None and answer[3:4] == b"\x04"
+            server = websocket_server.start(push_interval=0.5)
+            handshake, strategy = WS_HANDSHAKE, WS_BYTES
+        else:
+            server = weather_grpc.start()
+            handshake, strategy = b"", GRPC_BYTES
+        host, port = server.host, server.port
 
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        derandomize=seed is not None,
-    )
-    @given(strategy)
-    def send(data):
-        findings.raw_sent += 1
-        answer = exchange(host, port, data, handshake)
-        if answer is None:
-            findings.note("hangs", data)
-        elif any(marker in answer for marker in TRACEBACK_MARKERS):
-            findings.note("tracebacks", data)
-        if findings.raw_sent % 1000 == 0 and not alive():
-            findings.note("crashes", data)
+        def alive() -> bool:
+            if style == "websocket":
+                answer = exchange(host, port, b"", WS_HANDSHAKE)
+                return server.running and (answer or b"").startswith(b"HTTP/1.1 101")
+            # An HTTP/2 server answers the preface with its own SETTINGS frame (type 4).
+            answer = exchange(host, port, H2_PREFACE + H2_SETTINGS)
+            return server.running and answer is not None and answer[3:4] == b"\x04"
 
-    try:
-        send()
-        if not alive():
-            findings.note("crashes", "after the run")
-    finally:
-        server.stop()
-    findings.seconds = time.monotonic() - started
-    findings.leaked_threads = len(wait_for_threads(before))
+        def send(data: bytes) -> None:
+            send_raw(findings, host, port, data, handshake)
+
+        steps = [Step(strategy, send, examples, check_every=1000)]
+        run_phases(findings, steps, alive, seed, close=(server.stop,))
     return findings

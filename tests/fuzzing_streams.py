@@ -21,15 +21,10 @@ Used by ``benchmarks/fuzz_grpc_websocket.py`` (10,000 inputs per server) and
 from __future__ import annotations
 
 import json
-import socket
-import time
 
 import grpc
-from fuzzing import TRACEBACK_MARKERS, Findings, wait_for_threads
-from hypothesis import HealthCheck, Phase, given, settings
+from fuzzing_core import TIMEOUT, TRACEBACK_MARKERS, Findings, Step, run_phases, send_raw, timed
 from hypothesis import strategies as st
-
-TIMEOUT = 5.0  # seconds a server may take to answer one input
 
 # --------------------------------------------------------------------------
 # gRPC
@@ -124,72 +119,51 @@ def grpc_raw() -> st.SearchStrategy[bytes]:
 
 def fuzz_grpc(examples: int, raw_share: float = 0.1, seed: int | None = None) -> Findings:
     weather_grpc, pb = _grpc_modules()
+    bug_texts = [weather_grpc.MESSAGES["bug"][language] for language in ("en", "ru")]
     findings = Findings("grpc")
-    before = set(__import__("threading").enumerate())
-    started = time.monotonic()
-    server = weather_grpc.start(interval=0.001)
-    channel = grpc.insecure_channel(server.url)
+    with timed(findings, counted=_python_threads):
+        server = weather_grpc.start(interval=0.001)
+        channel = grpc.insecure_channel(server.url)
 
-    def send(method: str, data: bytes, language: str) -> None:
-        findings.sent += 1
-        path = f"/weather.v1.Weather/{method}"
-        metadata = (("accept-language", language),) if language else None
-        try:
-            if method == "WatchWeather":
-                call = channel.unary_stream(path)
-                for _ in call(data, timeout=TIMEOUT, metadata=metadata):
-                    pass
-            else:
-                channel.unary_unary(path)(data, timeout=TIMEOUT, metadata=metadata)
-        except grpc.RpcError as error:
-            details = (error.details() or "").encode()
-            if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
-                findings.note("hangs", (method, data))
-            if any(marker in details for marker in TRACEBACK_MARKERS):
-                findings.note("tracebacks", (method, data))
-            bug_texts = [texts["en"] for texts in (weather_grpc.MESSAGES["bug"],)]
-            bug_texts.append(weather_grpc.MESSAGES["bug"]["ru"])
-            if error.code() == grpc.StatusCode.INTERNAL and details.decode() in bug_texts:
-                findings.note("internal_errors", (method, data))
-        except ValueError:
-            pass  # metadata the client library refuses to send
+        def send(call: tuple[str, bytes, str]) -> None:
+            method, data, language = call
+            findings.sent += 1
+            path = f"/weather.v1.Weather/{method}"
+            metadata = (("accept-language", language),) if language else None
+            try:
+                if method == "WatchWeather":
+                    for _ in channel.unary_stream(path)(data, timeout=TIMEOUT, metadata=metadata):
+                        pass
+                else:
+                    channel.unary_unary(path)(data, timeout=TIMEOUT, metadata=metadata)
+            except grpc.RpcError as error:
+                details = (error.details() or "").encode()
+                if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                    findings.note("hangs", (method, data))
+                if any(marker in details for marker in TRACEBACK_MARKERS):
+                    findings.note("tracebacks", (method, data))
+                if error.code() == grpc.StatusCode.INTERNAL and details.decode() in bug_texts:
+                    findings.note("internal_errors", (method, data))
+            except ValueError:
+                pass  # metadata the client library refuses to send
 
-    def send_raw(data: bytes) -> None:
-        findings.raw_sent += 1
-        _send_raw(findings, server.host, server.port, data)
+        def alive() -> bool:
+            try:
+                stub = weather_grpc.weather_pb2_grpc.WeatherStub(channel)
+                return len(stub.ListCities(pb.ListCitiesRequest(), timeout=TIMEOUT).cities) > 0
+            except grpc.RpcError:
+                return False
 
-    def alive() -> bool:
-        try:
-            stub = weather_grpc.weather_pb2_grpc.WeatherStub(channel)
-            return len(stub.ListCities(pb.ListCitiesRequest(), timeout=TIMEOUT).cities) > 0
-        except grpc.RpcError:
-            return False
-
-    raw_examples = int(examples * raw_share)
-    common = _settings(max(1, examples - raw_examples), seed)
-
-    @common
-    @given(grpc_calls())
-    def calls_phase(call):
-        send(*call)
-        if findings.sent % 500 == 0 and not alive():
-            findings.note("crashes", call)
-
-    @settings(common, max_examples=max(1, raw_examples))
-    @given(grpc_raw())
-    def raw_phase(data):
-        send_raw(data)
-
-    try:
-        calls_phase()
-        raw_phase()
-        if not alive():
-            findings.note("crashes", "after the run")
-    finally:
-        channel.close()
-        server.stop()
-    findings.seconds = time.monotonic() - started
-    findings.leaked_threads = len(_python_threads(wait_for_threads(before)))
+        raw_examples = int(examples * raw_share)
+        steps = [
+            Step(grpc_calls(), send, max(1, examples - raw_examples), check_every=500),
+            Step(
+                grpc_raw(),
+                lambda data: send_raw(findings, server.host, server.port, data),
+                max(1, raw_examples),
+            ),
+        ]
+        run_phases(findings, steps, alive, seed, close=(channel.close, server.stop))
     return findings
 
 
@@ -271,120 +245,68 @@ _HANDSHAKE = (
 
 
 def fuzz_websocket(examples: int, raw_share: float = 0.3, seed: int | None = None) -> Findings:
-    import threading
-
     import websocket
 
     from mock_servers import websocket_server
 
     findings = Findings("websocket")
-    before = set(threading.enumerate())
-    started = time.monotonic()
-    server = websocket_server.start(push_interval=0.01, max_rate=None)
-    connection: list = [None]
+    with timed(findings):
+        server = websocket_server.start(push_interval=0.01, max_rate=None)
+        connection: list = [None]
 
-    def client():
-        if connection[0] is None or not connection[0].connected:
-            connection[0] = websocket.create_connection(server.url, timeout=TIMEOUT)
-        return connection[0]
+        def client():
+            if connection[0] is None or not connection[0].connected:
+                connection[0] = websocket.create_connection(server.url, timeout=TIMEOUT)
+            return connection[0]
 
-    def send(text: str) -> None:
-        findings.sent += 1
-        try:
-            ws = client()
-            ws.send(text)
-            # Read until this message's answer: an error, or a reply of any type.
-            while True:
-                opcode, frame = ws.recv_data_frame(True)
-                if opcode == websocket.ABNF.OPCODE_CLOSE:
-                    ws.close()
+        def send(text: str) -> None:
+            findings.sent += 1
+            try:
+                ws = client()
+                ws.send(text)
+                # Read until this message's answer: an error, or a reply of any type.
+                while True:
+                    opcode, frame = ws.recv_data_frame(True)
+                    if opcode == websocket.ABNF.OPCODE_CLOSE:
+                        ws.close()
+                        return
+                    data = frame.data
+                    if any(marker in data for marker in TRACEBACK_MARKERS):
+                        findings.note("tracebacks", text)
+                    answer = json.loads(data)
+                    if answer.get("type") == "update":
+                        continue  # a push from an earlier subscription
+                    if answer.get("code") == "internal-error":
+                        findings.note("internal_errors", (text, answer))
                     return
-                data = frame.data
-                if any(marker in data for marker in TRACEBACK_MARKERS):
-                    findings.note("tracebacks", text)
-                answer = json.loads(data)
-                if answer.get("type") == "update":
-                    continue  # a push from an earlier subscription
-                if answer.get("code") == "internal-error":
-                    findings.note("internal_errors", (text, answer))
-                return
-        except websocket.WebSocketTimeoutException:
-            findings.note("hangs", text)
-            connection[0] = None
-        except (websocket.WebSocketException, OSError):
-            connection[0] = None  # closed by the server: an answer
+            except websocket.WebSocketTimeoutException:
+                findings.note("hangs", text)
+                connection[0] = None
+            except (websocket.WebSocketException, OSError):
+                connection[0] = None  # closed by the server: an answer
 
-    def send_raw(frames: bytes) -> None:
-        findings.raw_sent += 1
-        _send_raw(findings, server.host, server.port, _HANDSHAKE + frames)
+        def alive() -> bool:
+            try:
+                ws = websocket.create_connection(server.url, timeout=TIMEOUT)
+                ws.send(json.dumps({"type": "cities", "id": 1}))
+                ok = json.loads(ws.recv())["type"] == "cities"
+                ws.close()
+                return ok
+            except (websocket.WebSocketException, OSError, ValueError):
+                return False
 
-    def alive() -> bool:
-        try:
-            ws = websocket.create_connection(server.url, timeout=TIMEOUT)
-            ws.send(json.dumps({"type": "cities", "id": 1}))
-            ok = json.loads(ws.recv())["type"] == "cities"
-            ws.close()
-            return ok
-        except (websocket.WebSocketException, OSError, ValueError):
-            return False
+        def close_client() -> None:
+            if connection[0] is not None:
+                connection[0].close()
 
-    raw_examples = int(examples * raw_share)
-    common = _settings(max(1, examples - raw_examples), seed)
-
-    @common
-    @given(ws_messages())
-    def messages_phase(text):
-        send(text)
-        if findings.sent % 500 == 0 and not alive():
-            findings.note("crashes", text)
-
-    @settings(common, max_examples=max(1, raw_examples))
-    @given(ws_frames())
-    def raw_phase(frames):
-        send_raw(frames)
-
-    try:
-        messages_phase()
-        raw_phase()
-        if not alive():
-            findings.note("crashes", "after the run")
-    finally:
-        if connection[0] is not None:
-            connection[0].close()
-        server.stop()
-    findings.seconds = time.monotonic() - started
-    findings.leaked_threads = len(wait_for_threads(before))
+        raw_examples = int(examples * raw_share)
+        steps = [
+            Step(ws_messages(), send, max(1, examples - raw_examples), check_every=500),
+            Step(
+                ws_frames(),
+                lambda frames: send_raw(findings, server.host, server.port, _HANDSHAKE + frames),
+                max(1, raw_examples),
+            ),
+        ]
+        run_phases(findings, steps, alive, seed, close=(close_client, server.stop))
     return findings
-
-
-# --------------------------------------------------------------------------
-# Shared
-
-
-def _settings(examples: int, seed: int | None):
-    return settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        derandomize=seed is not None,
-    )
-
-
-def _send_raw(findings: Findings, host: str, port: int, data: bytes) -> None:
-    """Send ``data`` and all there is; the server must answer or close within TIMEOUT."""
-    try:
-        with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
-    except TimeoutError:
-        findings.note("hangs", data)
-        return
-    except OSError:
-        return
-    if any(marker in answer for marker in TRACEBACK_MARKERS):
-        findings.note("tracebacks", data)
