@@ -15,13 +15,21 @@ from pathlib import Path
 from grading import bridge, sandbox
 from grading.limits import Limits
 
+MESSAGE_LIMIT = 32 * 1024 * 1024  # bytes of one message from the kernel
+
 
 def start_kernel(job: dict, folder: Path) -> bridge.Kernel:
+    import zmq
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpec
 
     scratch = Path(job["scratch"])
-    manager = KernelManager(connection_file=str(scratch / "kernel.json"), ip="127.0.0.1")
+    # A kernel that sends one huge message is cut off instead of filling the judge's memory.
+    context = zmq.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_LIMIT)
+    manager = KernelManager(
+        connection_file=str(scratch / "kernel.json"), ip="127.0.0.1", context=context
+    )
     if job["sandbox"]:
         limits = Limits(**job["limits"])
         argv = sandbox.kernel_argv(scratch, _Procs(job["cgroup"]), limits, map(Path, job["hide"]))
