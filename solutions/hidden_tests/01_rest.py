@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from grading.hidden import LearnerError, check, fail
+from grading.hidden_helpers import expect_equal, expect_raised, header, learner_call
 
 from mock_servers import wire
 
@@ -33,17 +34,24 @@ def exchanges(ctx):
     return list(zip(sent, answered + [None] * (len(sent) - len(answered))))
 
 
+def on_the_wire(ctx, action, *args):
+    """``action(ctx, *args)`` and the (request, response) pairs it put on the wire."""
+    ctx.tap("rest").clear()
+    result = action(ctx, *args)
+    return result, exchanges(ctx)
+
+
 def start_line(message):
     return message.summary if message is not None else "(no answer)"
 
 
+def statuses(pairs):
+    """The status code of each answer, as a one-item list (empty for a status line without one)."""
+    return [start_line(a).split(" ")[1:2] for _, a in pairs]
+
+
 def seen(pairs):
     return "; ".join(f"{start_line(r)} → {start_line(a)}" for r, a in pairs) or "nothing"
-
-
-def header(message, name):
-    lower = {key.lower(): value for key, value in message.headers.items()}
-    return lower.get(name.lower())
 
 
 def direct(ctx, method, path, **kwargs):
@@ -56,34 +64,6 @@ def forget_observations(ctx, city):
         direct(ctx, "DELETE", f"/observations/{item['id']}", headers=KEY)
 
 
-def learner_call(ctx, name, *args):
-    """The learner's function's result; a raised exception fails the check with its text."""
-    try:
-        return ctx.learner.call(name, *args)
-    except LearnerError as error:
-        fail(
-            en=f"{name}{args!r} raised {error.type}: {error.message}",
-            ru=f"{name}{args!r} выбросила {error.type}: {error.message}",
-        )
-
-
-def expect_problem(ctx, name, *args):
-    """The ApiProblem (as a LearnerError) that the learner's function raised."""
-    try:
-        result = ctx.learner.call(name, *args)
-    except LearnerError as error:
-        if "ApiProblem" not in [error.type, *error.bases]:
-            fail(
-                en=f"{name}{args!r}: expected ApiProblem, got {error.type}: {error.message}",
-                ru=f"{name}{args!r}: ожидалось ApiProblem, получено {error.type}: {error.message}",
-            )
-        return error
-    fail(
-        en=f"{name}{args!r}: expected ApiProblem, but it returned {result!r}",
-        ru=f"{name}{args!r}: ожидалось ApiProblem, а функция вернула {result!r}",
-    )
-
-
 def expect_fields(problem, truth, call):
     got = {key: problem.attrs.get(key) for key in ("status", "title", "detail")}
     want = {key: truth[key] for key in ("status", "title", "detail")}
@@ -94,6 +74,14 @@ def expect_fields(problem, truth, call):
         )
 
 
+def expect_forecast_problem(ctx, city, date):
+    """get_forecast(city, date) raises ApiProblem with the fields of the problem the judge's
+    server answers."""
+    truth = direct(ctx, "GET", f"/cities/{city}/forecast/{date}").json()
+    problem = expect_raised(ctx, "ApiProblem", "get_forecast", city, date)
+    expect_fields(problem, truth, f"get_forecast({city!r}, {date!r})")
+
+
 # --------------------------------------------------------------------------
 # Task 1: the forecast for a few days
 
@@ -102,11 +90,7 @@ def expect_fields(problem, truth, call):
 def forecast_days(ctx):
     days = learner_call(ctx, "forecast_descriptions", "kazan", "2026-06-02", "2026-06-04", "ru")
     expected = {"2026-06-02": "Ясно", "2026-06-03": "Переменная облачность", "2026-06-04": "Гроза"}
-    if days != expected:
-        fail(
-            en=f"Kazan, 2 to 4 June, lang='ru': expected {expected}, got {days}",
-            ru=f"Казань, 2–4 июня, lang='ru': ожидалось {expected}, получено {days}",
-        )
+    expect_equal(days, expected, "Kazan, 2 to 4 June, lang='ru'", "Казань, 2–4 июня, lang='ru'")
 
 
 @check(
@@ -116,9 +100,9 @@ def forecast_days(ctx):
     ru="Дни выбирает сервер: from, to и lang в строке запроса",
 )
 def forecast_query(ctx):
-    ctx.tap("rest").clear()
-    learner_call(ctx, "forecast_descriptions", "tokyo", "2026-06-04", "2026-06-06", "en")
-    pairs = exchanges(ctx)
+    _, pairs = on_the_wire(
+        ctx, learner_call, "forecast_descriptions", "tokyo", "2026-06-04", "2026-06-06", "en"
+    )
     wanted = {"from": ["2026-06-04"], "to": ["2026-06-06"], "lang": ["en"]}
     for request, _ in pairs:
         method, target = request.summary.split(" ")[:2]
@@ -143,11 +127,7 @@ def forecast_query(ctx):
 )
 def forecast_one_day(ctx):
     days = learner_call(ctx, "forecast_descriptions", "sochi", "2026-06-07", "2026-06-07", "en")
-    if days != {"2026-06-07": "Clear sky"}:
-        fail(
-            en=f"Sochi, 7 to 7 June: expected {{'2026-06-07': 'Clear sky'}}, got {days}",
-            ru=f"Сочи, с 7 по 7 июня: ожидалось {{'2026-06-07': 'Clear sky'}}, получено {days}",
-        )
+    expect_equal(days, {"2026-06-07": "Clear sky"}, "Sochi, 7 to 7 June", "Сочи, с 7 по 7 июня")
 
 
 # --------------------------------------------------------------------------
@@ -172,9 +152,7 @@ def forecast_of_a_day(ctx):
     ru="Неизвестный город: ApiProblem со status, title и detail ответа",
 )
 def unknown_city(ctx):
-    truth = direct(ctx, "GET", "/cities/atlantis/forecast/2026-06-01").json()
-    problem = expect_problem(ctx, "get_forecast", "atlantis", "2026-06-01")
-    expect_fields(problem, truth, "get_forecast('atlantis', '2026-06-01')")
+    expect_forecast_problem(ctx, "atlantis", "2026-06-01")
 
 
 @check(
@@ -184,9 +162,7 @@ def unknown_city(ctx):
     ru="Дата вне недели: ApiProblem 404 с detail сервера",
 )
 def date_outside_week(ctx):
-    truth = direct(ctx, "GET", "/cities/moscow/forecast/2026-07-01").json()
-    problem = expect_problem(ctx, "get_forecast", "moscow", "2026-07-01")
-    expect_fields(problem, truth, "get_forecast('moscow', '2026-07-01')")
+    expect_forecast_problem(ctx, "moscow", "2026-07-01")
 
 
 @check(
@@ -196,9 +172,7 @@ def date_outside_week(ctx):
     ru="Не дата: ApiProblem 400 Bad Request",
 )
 def not_a_date(ctx):
-    truth = direct(ctx, "GET", "/cities/moscow/forecast/tomorrow").json()
-    problem = expect_problem(ctx, "get_forecast", "moscow", "tomorrow")
-    expect_fields(problem, truth, "get_forecast('moscow', 'tomorrow')")
+    expect_forecast_problem(ctx, "moscow", "tomorrow")
 
 
 # --------------------------------------------------------------------------
@@ -225,9 +199,9 @@ def post_bodies(pairs):
 )
 def saves_and_returns_location(ctx):
     forget_observations(ctx, "tokyo")
-    ctx.tap("rest").clear()
-    location = learner_call(ctx, "save_observation", "tokyo", "2026-06-02", 24, "Humid")
-    pairs = exchanges(ctx)
+    location, pairs = on_the_wire(
+        ctx, learner_call, "save_observation", "tokyo", "2026-06-02", 24, "Humid"
+    )
     created = [a for r, a in pairs if a is not None and a.summary.split(" ")[1:2] == ["201"]]
     forget_observations(ctx, "tokyo")
     if not created:
@@ -262,9 +236,8 @@ def saves_and_returns_location(ctx):
 )
 def no_note_key(ctx):
     forget_observations(ctx, "sochi")
-    ctx.tap("rest").clear()
-    learner_call(ctx, "save_observation", "sochi", "2026-06-03", 26)
-    bodies = post_bodies(exchanges(ctx))
+    _, pairs = on_the_wire(ctx, learner_call, "save_observation", "sochi", "2026-06-03", 26)
+    bodies = post_bodies(pairs)
     forget_observations(ctx, "sochi")
     if not bodies:
         fail(
@@ -294,7 +267,7 @@ def unprocessable_errors(ctx):
         json={"city": "tokyo", "date": "2026-06-03", "temperature": 99},
         headers=KEY,
     ).json()
-    problem = expect_problem(ctx, "save_observation", "tokyo", "2026-06-03", 99)
+    problem = expect_raised(ctx, "ApiProblem", "save_observation", "tokyo", "2026-06-03", 99)
     forget_observations(ctx, "tokyo")
     expect_fields(problem, truth, "save_observation('tokyo', '2026-06-03', 99)")
     if problem.attrs.get("errors") != truth["errors"]:
@@ -328,7 +301,7 @@ def conflict(ctx):
         json={"city": "london", "date": "2026-06-04", "temperature": 18},
         headers=KEY,
     ).json()
-    problem = expect_problem(ctx, "save_observation", "london", "2026-06-04", 18)
+    problem = expect_raised(ctx, "ApiProblem", "save_observation", "london", "2026-06-04", 18)
     forget_observations(ctx, "london")
     expect_fields(problem, truth, "save_observation('london', '2026-06-04', 18)")
 
@@ -364,9 +337,7 @@ def cache_entry(ctx, path):
 )
 def first_call_fills_cache(ctx):
     ctx.learner.run(f"{CACHE} = {{}}")
-    ctx.tap("rest").clear()
-    data = cached(ctx, "/cities/sochi/forecast")
-    pairs = exchanges(ctx)
+    data, pairs = on_the_wire(ctx, cached, "/cities/sochi/forecast")
     truth = direct(ctx, "GET", "/cities/sochi/forecast")
     answers = [a for _, a in pairs if a is not None]
     if len(pairs) != 1 or header(pairs[0][0], "If-None-Match") is not None:
@@ -398,11 +369,8 @@ def second_call_not_modified(ctx):
     path = "/cities/moscow"
     ctx.learner.run(f"{CACHE} = {{}}")
     first = cached(ctx, path)
-    ctx.tap("rest").clear()
-    again = cached(ctx, path)
-    pairs = exchanges(ctx)
-    statuses = [start_line(a).split(" ")[1:2] for _, a in pairs]
-    if statuses != [["304"]]:
+    again, pairs = on_the_wire(ctx, cached, path)
+    if statuses(pairs) != [["304"]]:
         fail(
             en=f"The second call should send If-None-Match and get 304; saw {seen(pairs)}",
             ru=f"Второй вызов должен отправить If-None-Match и получить 304; "
@@ -424,9 +392,7 @@ def second_call_not_modified(ctx):
 def stale_etag(ctx):
     path = "/cities/kazan"
     ctx.learner.run(f'{CACHE} = {{{path!r}: (\'"stale"\', {{"id": "kazan", "name": "old"}})}}')
-    ctx.tap("rest").clear()
-    data = cached(ctx, path)
-    pairs = exchanges(ctx)
+    data, pairs = on_the_wire(ctx, cached, path)
     truth = direct(ctx, "GET", path)
     if len(pairs) != 1 or header(pairs[0][0], "If-None-Match") != '"stale"':
         fail(
@@ -463,8 +429,7 @@ def entry_per_path(ctx):
     ctx.tap("rest").clear()
     kazan, tokyo = cached(ctx, "/cities/kazan"), cached(ctx, "/cities/tokyo")
     pairs = exchanges(ctx)
-    statuses = [start_line(a).split(" ")[1:2] for _, a in pairs]
-    if statuses != [["304"], ["304"]]:
+    if statuses(pairs) != [["304"], ["304"]]:
         fail(
             en=f"Both second calls (Kazan, then Tokyo) should get 304; saw {seen(pairs)}",
             ru=f"Оба повторных вызова (Казань, затем Токио) должны получить 304; "
