@@ -7,18 +7,23 @@ a stream slow enough to pass any deadline), it starts a small server of its own,
 process, out of the learner's reach.
 """
 
-import contextlib
 import http.server
 import json
-import threading
 import xmlrpc.client
 import xmlrpc.server
 
 import requests
 from grading.hidden import LearnerError, check, fail
+from grading.hidden_helpers import (
+    expect_equal,
+    http_posts,
+    learner_call,
+    learner_global,
+    serving,
+)
 
 from mock_servers import grpc as weather_grpc
-from mock_servers import weather, wire
+from mock_servers import weather
 
 SERVERS = ("xmlrpc", "jsonrpc", "grpc")
 
@@ -35,23 +40,9 @@ def setup(ctx):
 # Helpers
 
 
-def learner_call(ctx, name, *args):
-    try:
-        return ctx.learner.call(name, *args)
-    except LearnerError as error:
-        fail(
-            en=f"{name}{args!r} raised {error.type}: {error.message}",
-            ru=f"{name}{args!r} выбросила {error.type}: {error.message}",
-        )
-
-
 def posted(ctx, style):
     """The bodies of the HTTP POST requests recorded on a tap since its last clear()."""
-    return [
-        m.payload
-        for m in ctx.tap(style).read()
-        if m.kind == "HTTP" and m.direction == wire.TO_SERVER and m.summary.startswith("POST ")
-    ]
+    return [message.payload for message in http_posts(ctx.tap(style))]
 
 
 def xmlrpc_methods(bodies):
@@ -62,19 +53,6 @@ def xmlrpc_methods(bodies):
         except Exception:
             names.append("(not XML-RPC)")
     return names
-
-
-@contextlib.contextmanager
-def serving(server):
-    """Run a socketserver-style server in a thread for the duration of a check."""
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 # --------------------------------------------------------------------------
@@ -91,11 +69,8 @@ def warmest(ctx):
     for city in ("tokyo", "kazan", "saint-petersburg"):
         expected = expected_warmest(weather.week(city))
         answer = learner_call(ctx, "warmest_day", city)
-        if answer != expected:
-            fail(
-                en=f"warmest_day({city!r}): expected {tuple(expected)}, got {answer!r}",
-                ru=f"warmest_day({city!r}): ожидалось {tuple(expected)}, получено {answer!r}",
-            )
+        call = f"warmest_day({city!r})"
+        expect_equal(answer, expected, call, call, shown=tuple(expected))
 
 
 @check(task=1, points=1, en="One remote call, get_week", ru="Один удалённый вызов, get_week")
@@ -125,15 +100,12 @@ def first_of_equal_days(ctx):
 
     server = xmlrpc.server.SimpleXMLRPCServer(("127.0.0.1", 0), logRequests=False, allow_none=True)
     server.register_function(lambda city: week, "get_week")
-    with serving(server):
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
-        ctx.learner.run(f"_judge_weather, weather = weather, xmlrpc.client.ServerProxy({url!r})")
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    with serving(server), learner_global(ctx, "weather", f"xmlrpc.client.ServerProxy({url!r})"):
         try:
             answer = ctx.learner.call("warmest_day", "moscow")
         except LearnerError as error:
             answer = f"{error.type}: {error.message}"
-        finally:
-            ctx.learner.run("weather = _judge_weather")
     if answer != expected:
         highs = [day["temp_max"] for day in week]
         fail(
@@ -316,11 +288,7 @@ def unique_ids(ctx):
             f"в пакете id {ids}",
         )
     expected = [weather.forecast("moscow", date) for date in dates]
-    if answer != expected:
-        fail(
-            en=f"Dates {dates}: expected {expected}, got {answer!r}",
-            ru=f"Даты {dates}: ожидалось {expected}, получено {answer!r}",
-        )
+    expect_equal(answer, expected, f"Dates {dates}", f"Даты {dates}")
 
 
 class ReversingRelay(http.server.BaseHTTPRequestHandler):
@@ -400,11 +368,8 @@ def outcome(ctx, city, count, timeout):
 def stream_readings(ctx):
     expected = readings("kazan", 3)
     result = outcome(ctx, "kazan", 3, 30)
-    if result != ["returned", expected]:
-        fail(
-            en=f"Three readings for Kazan: expected {expected}, got {result}",
-            ru=f"Три показания для Казани: ожидалось {expected}, получено {result}",
-        )
+    what_en, what_ru = "Three readings for Kazan", "Три показания для Казани"
+    expect_equal(result, ["returned", expected], what_en, what_ru, shown=expected)
 
 
 @check(
@@ -417,15 +382,10 @@ def deadline(ctx):
     # A server of the check's own, slow enough that no deadline of 0.5 s can see all 20
     # readings (the last comes after 19 × 0.3 s): the result does not depend on the load.
     server = weather_grpc.start(interval=0.3)
+    stub = f"weather_pb2_grpc.WeatherStub(grpc.insecure_channel({server.url!r}))"
     try:
-        ctx.learner.run(
-            "_judge_stub = stub\n"
-            f"stub = weather_pb2_grpc.WeatherStub(grpc.insecure_channel({server.url!r}))"
-        )
-        try:
+        with learner_global(ctx, "stub", stub):
             result = outcome(ctx, "moscow", 20, 0.5)
-        finally:
-            ctx.learner.run("stub = _judge_stub")
     finally:
         server.stop()
     got = result[1] if result[0] == "returned" else None
