@@ -13,7 +13,9 @@ import json
 import time
 
 import websocket
+from grading import hidden_helpers
 from grading.hidden import LearnerError, check, fail
+from grading.hidden_helpers import expect_equal, learner_call
 
 from mock_servers import weather, websocket_server, wire
 
@@ -66,15 +68,18 @@ def receive(ctx):
     return ctx.learner.eval("json.loads(_judge_ws.recv())")
 
 
+def follow(ctx, city):
+    """Subscribe the learner's connection to ``city`` and read the reply (the judge's own
+    request, so the server must answer it first)."""
+    send(ctx, {"type": "subscribe", "id": city, "city": city})
+    if receive(ctx).get("id") != city:
+        raise AssertionError("the judge's own subscription was not answered first")
+
+
 def learner_eval(ctx, expression):
-    try:
-        return ctx.learner.eval(expression)
-    except LearnerError as error:
-        shown = expression.replace("_judge_ws", "ws")
-        fail(
-            en=f"{shown} raised {error.type}: {error.message}",
-            ru=f"{shown} выбросила {error.type}: {error.message}",
-        )
+    """``expression`` in the learner's kernel; an exception fails the check (shown with ws)."""
+    shown = expression.replace("_judge_ws", "ws")
+    return hidden_helpers.learner_eval(ctx, expression, shown=shown)
 
 
 def frames(tap, direction=None):
@@ -89,6 +94,11 @@ def frames(tap, direction=None):
                     data = None
                 found.append((message.connection, message.direction, data))
     return found
+
+
+def sent_messages(tap):
+    """The JSON messages the clients sent since tap.clear() (None for text that is not JSON)."""
+    return [data for _, _, data in frames(tap, wire.TO_SERVER)]
 
 
 def next_answer(ctx, skip_updates):
@@ -174,7 +184,7 @@ def request_on_the_wire(ctx):
     tap.clear()
     with learner_connection(ctx):
         answer = learner_eval(ctx, "get_forecast(_judge_ws, 'tokyo', '2026-06-05', 'tokyo-5')")
-    sent = [data for _, _, data in frames(tap, wire.TO_SERVER)]
+    sent = sent_messages(tap)
     wanted = {"type": "forecast", "id": "tokyo-5", "city": "tokyo", "date": "2026-06-05"}
     if wanted not in sent:
         fail(
@@ -203,11 +213,8 @@ def readings(ctx):
     with fast_server(ctx), learner_connection(ctx):
         answer = learner_eval(ctx, "first_readings(_judge_ws, 'kazan', 5)")
     expected = first_updates("kazan", 5)
-    if answer != expected:
-        fail(
-            en=f"The first five readings for Kazan: expected {expected}, got {answer!r}",
-            ru=f"Первые пять показаний для Казани: ожидалось {expected}, получено {answer!r}",
-        )
+    what_en, what_ru = "The first five readings for Kazan", "Первые пять показаний для Казани"
+    expect_equal(answer, expected, what_en, what_ru)
 
 
 @check(
@@ -218,9 +225,7 @@ def readings(ctx):
 )
 def only_this_city(ctx):
     with fast_server(ctx), learner_connection(ctx):
-        send(ctx, {"type": "subscribe", "id": "london", "city": "london"})
-        if receive(ctx).get("id") != "london":
-            raise AssertionError("the judge's own subscription was not answered first")
+        follow(ctx, "london")
         answer = learner_eval(ctx, "first_readings(_judge_ws, 'tokyo', 4)")
     expected = first_updates("tokyo", 4)
     if answer != expected:
@@ -241,7 +246,7 @@ def only_this_city(ctx):
 def unsubscribed(ctx):
     with fast_server(ctx) as tap, learner_connection(ctx):
         learner_eval(ctx, "first_readings(_judge_ws, 'sochi', 3)")
-        sent = [data for _, _, data in frames(tap, wire.TO_SERVER)]
+        sent = sent_messages(tap)
         gone = [m for m in sent if isinstance(m, dict) and m.get("type") == "unsubscribe"]
         if not any(m.get("city") == "sochi" for m in gone):
             fail(
@@ -280,9 +285,7 @@ PROPER_CASES = [
 def codes_while_pushed(ctx, cases, then=None):
     """error_codes() on a connection that follows Sochi, with updates arriving in between."""
     with fast_server(ctx), learner_connection(ctx):
-        send(ctx, {"type": "subscribe", "id": "sochi", "city": "sochi"})
-        if receive(ctx).get("id") != "sochi":
-            raise AssertionError("the judge's own subscription was not answered first")
+        follow(ctx, "sochi")
         texts = [text for text, _ in cases]
         answer = learner_eval(ctx, f"error_codes(_judge_ws, {texts!r})")
         expected = [code for _, code in cases]
@@ -352,13 +355,7 @@ def alert_run(ctx, city, text):
         other.send(json.dumps({"type": "subscribe", "id": "judge", "city": city}))
         json.loads(other.recv())  # the reply: now another client follows the city
         tap.clear()
-        try:
-            result = ctx.learner.call("pass_alert", city, text)
-        except LearnerError as error:
-            fail(
-                en=f"pass_alert({city!r}, {text!r}) raised {error.type}: {error.message}",
-                ru=f"pass_alert({city!r}, {text!r}) выбросила {error.type}: {error.message}",
-            )
+        result = learner_call(ctx, "pass_alert", city, text)
     finally:
         other.close()
     if not (isinstance(result, list) and len(result) == 2):
@@ -400,6 +397,15 @@ def alert_received(ctx):
         )
 
 
+def places(order, direction, kind):
+    """Where in ``order`` (frames()) the messages of that direction and type stand."""
+    return [
+        n
+        for n, (_, went, data) in enumerate(order)
+        if went == direction and isinstance(data, dict) and data.get("type") == kind
+    ]
+
+
 @check(
     task=4,
     points=1,
@@ -409,18 +415,8 @@ def alert_received(ctx):
 def subscribed_first(ctx):
     _, tap = alert_run(ctx, "tokyo", "Heat wave")
     order = frames(tap)
-    replied = [
-        n
-        for n, (_, direction, data) in enumerate(order)
-        if direction == wire.TO_CLIENT
-        and isinstance(data, dict)
-        and data.get("type") == "subscribe"
-    ]
-    alerted = [
-        n
-        for n, (_, direction, data) in enumerate(order)
-        if direction == wire.TO_SERVER and isinstance(data, dict) and data.get("type") == "alert"
-    ]
+    replied = places(order, wire.TO_CLIENT, "subscribe")
+    alerted = places(order, wire.TO_SERVER, "alert")
     if not replied or not alerted or replied[0] > alerted[0]:
         fail(
             en="B should wait for the reply to its subscribe before A sends the alert; "
