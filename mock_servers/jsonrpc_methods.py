@@ -173,4 +173,3 @@ class WeatherMethods:
         """Method name → function, as jsonrpcserver takes them."""
         names = ("get_forecast", "list_cities", "get_week", "save_observation")
         return {name: getattr(self, name) for name in names}
-

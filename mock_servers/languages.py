@@ -45,6 +45,27 @@ def text(language: str, english: str, russian: str) -> str:
     return russian if language == "ru" else english
 
 
+def count(number: int, language: str, english: tuple[str, str], russian: tuple[str, str, str]):
+    """ "1 byte", "5 bytes"; "1 байт", "2 байта", "5 байт": a number and its noun.
+
+    ``english`` is (singular, plural); ``russian`` the forms for 1, for 2 to 4
+    and for 5 and more (один байт, два байта, пять байт), chosen by the last
+    two digits as Russian grammar does (11 to 14 take the third: 11 байт).
+    Russian puts a no-break space between thousands from 10 000 on.
+    """
+    if language != "ru":
+        return f"{number} {english[0] if number == 1 else english[1]}"
+    last, last_two = abs(number) % 10, abs(number) % 100
+    if last == 1 and last_two != 11:
+        noun = russian[0]
+    elif 2 <= last <= 4 and not 12 <= last_two <= 14:
+        noun = russian[1]
+    else:
+        noun = russian[2]
+    shown = f"{number:,}".replace(",", "\u00a0") if abs(number) >= 10_000 else str(number)
+    return f"{shown} {noun}"
+
+
 _answering = threading.local()
 
 

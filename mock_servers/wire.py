@@ -11,6 +11,7 @@ gRPC), because it never looks inside the bytes::
     with wire.tap(server) as tap:
         requests.get(tap.url + "/cities/moscow")
         tap.show()          # the raw HTTP request and response, as text
+        tap.show(language="ru")   # the same, headed in Russian: клиент → сервер (N байт)
 
 ``tap.url`` is the server's URL with the tap's port in it.
 
@@ -41,7 +42,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mock_servers import runner, socket_server
+from mock_servers import languages, runner, socket_server
 from mock_servers.framing import (
     HTTP2_FRAMES,
     HTTP2_PREFACE,
@@ -144,17 +145,25 @@ class Tap:
         """
         return self._record.messages_since(self._record.cleared_at)
 
-    def show(self, limit: int = 4000) -> None:
+    def show(self, limit: int = 4000, *, language: str = "en") -> None:
         """Print what was recorded, as text, each direction under its own heading.
 
         Bytes that are not text (binary frames) are shown as a hex dump.
-        ``limit`` caps the characters printed for each direction change.
+        ``limit`` caps the characters printed for each direction change;
+        ``language`` ("en" or "ru") is the language of the headings.
         """
-        _show(self.chunks, limit)
+        _show(self.chunks, limit, languages.checked(language))
         if self.dropped:
+            dropped = languages.count(self.dropped, language, BYTES, BYTES_RU)
+            kept = languages.count(self._record.max_bytes, language, BYTES, BYTES_RU)
             print(
-                f"… {self.dropped} more bytes passed but were not kept "
-                f"(the tap keeps {self._record.max_bytes}); tap.clear() frees the memory"
+                languages.text(
+                    language,
+                    f"… {dropped} more passed but were not kept "
+                    f"(the tap keeps {kept}); tap.clear() frees the memory",
+                    f"… ещё {dropped} прошли, но не сохранены "
+                    f"(прослушка хранит не больше: {kept}); tap.clear() освобождает память",
+                )
             )
 
     def _turns(self) -> list[tuple[str, bytes]]:
@@ -187,9 +196,16 @@ def _turns(chunks: list[Chunk]) -> list[tuple[str, bytes]]:
     return turns
 
 
-def _show(chunks: list[Chunk], limit: int) -> None:
+BYTES = ("byte", "bytes")
+BYTES_RU = ("байт", "байта", "байт")
+DIRECTIONS_RU = {TO_SERVER: "клиент → сервер", TO_CLIENT: "сервер → клиент"}
+
+
+def _show(chunks: list[Chunk], limit: int, language: str = "en") -> None:
     for direction, data in _turns(chunks):
-        print(f"── {direction} ({len(data)} bytes) ──")
+        heading = DIRECTIONS_RU[direction] if language == "ru" else direction
+        size = languages.count(len(data), language, BYTES, BYTES_RU)
+        print(f"── {heading} ({size}) ──")
         print(printable(data, limit))
 
 
@@ -436,9 +452,9 @@ class Measurement:
     def response_headers(self) -> dict[str, str]:
         return next((m.headers for m in self.parts if m.headers and m.direction == TO_CLIENT), {})
 
-    def show(self, limit: int = 4000) -> None:
+    def show(self, limit: int = 4000, *, language: str = "en") -> None:
         """Print the call's bytes as :meth:`Tap.show` does."""
-        _show(self.chunks, limit)
+        _show(self.chunks, limit, languages.checked(language))
 
     def __repr__(self) -> str:
         return (

@@ -534,3 +534,20 @@ def test_many_messages_that_are_not_protobuf_do_not_lock_a_connection(server, st
             status_of(lambda: call(b"\xff\xff", timeout=5))
         good = services.WeatherStub(channel).ListCities(pb.ListCitiesRequest(), timeout=5)
         assert len(good.cities) == len(weather.CITIES)
+
+
+def test_descriptions_follow_the_calls_language(stub):
+    request = pb.GetForecastRequest(city="moscow", date=DAY)
+    assert stub.GetForecast(request).description == "Clear sky"
+    assert stub.GetForecast(request, metadata=RU).description == "Ясно"
+    week = stub.GetWeek(pb.GetWeekRequest(city="moscow"), metadata=RU).forecasts
+    assert [day.description for day in week] == [
+        day["description"] for day in weather.week("moscow", "ru")
+    ]
+    stream = stub.WatchWeather(pb.WatchWeatherRequest(city="moscow", count=2), metadata=RU)
+    assert [update.description for update in stream] == ["Ясно", "Переменная облачность"]
+    with weather_grpc.start(language="ru") as running, grpc.insecure_channel(running.url) as ch:
+        russian = services.WeatherStub(ch)
+        assert russian.GetForecast(request).description == "Ясно"
+        english = (("accept-language", "en"),)
+        assert russian.GetForecast(request, metadata=english).description == "Clear sky"

@@ -505,3 +505,31 @@ def test_the_servers_default_language():
         assert asked["error"]["message"] == "Method not found"
     with pytest.raises(ValueError):
         jsonrpc.start(language="fr")
+
+
+def test_descriptions_in_the_language_the_request_prefers(send):
+    def result(request, headers=JSON):
+        return send({"jsonrpc": "2.0", "id": 1, **request}, headers=headers).json()["result"]
+
+    forecast = {"method": "get_forecast", "params": ["moscow", DAY]}
+    week = {"method": "get_week", "params": {"city": "sochi"}}
+    assert result(forecast, RUSSIAN)["description"] == weather.description("clear", "ru")
+    assert result(forecast)["description"] == MOSCOW["description"] == "Clear sky"
+    assert [day["description"] for day in result(week, RUSSIAN)] == [
+        day["description"] for day in weather.week("sochi", "ru")
+    ]
+    # In a batch, every answer follows the request's language.
+    batch = [{"jsonrpc": "2.0", "id": n, **forecast} for n in (1, 2)]
+    answers = send(batch, headers=RUSSIAN).json()
+    assert {answer["result"]["description"] for answer in answers} == {"Ясно"}
+
+
+def test_the_servers_language_describes_the_weather_too():
+    with jsonrpc.start(language="ru") as server:
+        request = {"jsonrpc": "2.0", "method": "get_week", "params": ["moscow"], "id": 1}
+        week = requests.post(server.url, json=request, timeout=5).json()["result"]
+        assert week[2]["description"] == "Дождь"
+        asked = requests.post(
+            server.url, json=request, headers={"Accept-Language": "en"}, timeout=5
+        )
+        assert asked.json()["result"][2]["description"] == "Rain"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 import pytest
 import requests
@@ -674,3 +675,26 @@ def test_learner_spaces_are_bounded(monkeypatch):
     third = client.get("/observations", headers={"X-API-Key": "learner-c"})
     assert third.status_code == 507
     assert client.get("/observations", headers={"X-API-Key": "learner-a"}).status_code == 200
+
+
+@pytest.mark.parametrize("length", ["nonsense", "-1", "1e2", "٣", "3, 4", "+3"])
+def test_an_invalid_content_length_is_400_and_the_connection_closes(server, length):
+    """RFC 9112 §6.3: invalid framing is unrecoverable; 400, then close."""
+    request = (
+        f"GET /cities HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+        "GET /cities HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(request.encode())
+        answer = sock.makefile("rb").read()  # ends: the server closed the connection
+    head = answer.split(b"\r\n\r\n")[0]
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Connection: close" in head
+    assert answer.count(b"HTTP/1.1 ") == 1  # the second request was not answered
+
+
+def test_the_same_content_length_twice_is_still_one_body(server):
+    request = b"GET /cities HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n"
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(request)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200 OK\r\n")

@@ -539,3 +539,33 @@ def test_the_servers_default_language():
         assert text.startswith("неизвестный город")
         asked = post(running, body, action="GetWeek", headers={"Accept-Language": "en"})
         assert read_fault(asked)[2].startswith("unknown city")
+
+
+def test_descriptions_in_the_language_the_request_prefers(server):
+    def descriptions(response) -> list[str]:
+        assert response.status_code == 200, response.text
+        root = etree.fromstring(response.content)
+        return [element.text for element in root.iter(f"{{{NS}}}description")]
+
+    assert descriptions(post(server, envelope(GOOD_BODY))) == ["Clear sky"]
+    asked = post(server, envelope(GOOD_BODY), headers=RUSSIAN)
+    assert descriptions(asked) == ["Ясно"]
+    assert asked.headers["Content-Language"] == "ru"
+    week = envelope("<w:GetWeek><w:city>moscow</w:city></w:GetWeek>")
+    assert descriptions(post(server, week, action="GetWeek", headers=RUSSIAN)) == [
+        day["description"] for day in weather.week("moscow", "ru")
+    ]
+    with soap.start(language="ru") as running:
+        assert descriptions(post(running, envelope(GOOD_BODY))) == ["Ясно"]
+        english = post(running, envelope(GOOD_BODY), headers={"Accept-Language": "en"})
+        assert descriptions(english) == ["Clear sky"]
+
+
+def test_the_405_is_in_the_language_asked_for(server):
+    response = requests.get(server.url, headers=RUSSIAN, timeout=5)
+    assert response.status_code == 405 and response.reason == "Method Not Allowed"
+    assert response.headers["Content-Language"] == "ru"
+    assert "Accept-Language" in response.headers["Vary"]
+    assert response.text.startswith("Это адрес службы SOAP 1.1") and "?wsdl" in response.text
+    english = requests.get(server.url, timeout=5)
+    assert english.text.startswith("This is a SOAP 1.1 endpoint")

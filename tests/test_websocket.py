@@ -763,3 +763,47 @@ def test_the_librarys_own_refusals_come_in_the_connections_language(server):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 400")
     assert "рукопожатие (handshake) WebSocket" in answer.decode()
+
+
+def test_the_connections_language_describes_the_weather(server):
+    forecast = {"type": "forecast", "id": 1, "city": "moscow", "date": weather.DATES[0]}
+    with contextlib.closing(connect(server)) as ws:
+        assert ask(ws, forecast)["forecast"]["description"] == "Clear sky"
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    try:
+        assert ask(ws, forecast)["forecast"]["description"] == "Ясно"
+        week = ask(ws, {"type": "week", "id": 2, "city": "moscow"})["week"]
+        assert [day["description"] for day in week] == [
+            day["description"] for day in weather.week("moscow", "ru")
+        ]
+        assert ask(ws, {"type": "subscribe", "id": 3, "city": "moscow"})["type"] == "subscribe"
+        first, second = json.loads(ws.recv()), json.loads(ws.recv())
+        assert first["reading"]["description"] == "Ясно"
+        assert second["reading"]["description"] == "Переменная облачность"
+    finally:
+        ws.close()
+
+
+def test_the_librarys_close_reasons_in_russian_for_a_russian_connection(server):
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    try:
+        ws.send("x" * (64 * 1024 + 1))
+        code, reason = close_code(ws)
+    finally:
+        ws.close()
+    assert (code, reason) == (1009, "сообщение больше 64 КиБ")
+    # English connections keep the library's own words.
+    with contextlib.closing(connect(server)) as ws:
+        ws.send("x" * (64 * 1024 + 1))
+        code, reason = close_code(ws)
+    assert code == 1009 and "exceeds limit of 65536 bytes" in reason
+    still_serves(server)
+
+
+def test_invalid_utf8_is_closed_in_russian_for_a_russian_connection(server):
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    try:
+        ws.send(b"\xff\xfe", opcode=ABNF.OPCODE_TEXT)
+        assert close_code(ws) == (1007, "текстовое сообщение не в кодировке UTF-8")
+    finally:
+        ws.close()

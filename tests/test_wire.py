@@ -14,7 +14,7 @@ import pytest
 import websocket
 
 from mock_servers import grpc as grpc_server
-from mock_servers import rest, runner, weather, websocket_server, wire
+from mock_servers import languages, rest, runner, weather, websocket_server, wire
 from mock_servers import xmlrpc as xmlrpc_server
 from mock_servers.grpc import weather_pb2, weather_pb2_grpc
 
@@ -441,3 +441,41 @@ def test_a_message_larger_than_a_reader_holds_is_shown_unparsed(monkeypatch):
     assert [p.kind for p in parts] == ["HTTP", "TCP", "TCP"]
     assert "more than 100 bytes" in parts[1].summary
     assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) + len(head) + 1000
+
+
+def test_show_in_russian_heads_each_turn_in_russian_with_the_right_plural(rest_server, capsys):
+    with wire.tap(rest_server) as tap:
+        raw_get(tap.url)
+        time.sleep(0.05)
+        tap.show(limit=40, language="ru")
+    lines = capsys.readouterr().out.splitlines()
+    size = len(REQUEST)
+    noun = "байта" if size % 10 in (2, 3, 4) and size % 100 not in (12, 13, 14) else "байт"
+    noun = "байт" if size % 10 == 1 and size % 100 != 11 else noun
+    assert lines[0] == f"── клиент → сервер ({size} {noun}) ──"
+    assert any(line.startswith("── сервер → клиент (") for line in lines)
+    assert not any("bytes" in line or "client" in line for line in lines if line.startswith("──"))
+    with pytest.raises(ValueError):
+        tap.show(language="de")
+
+
+@pytest.mark.parametrize(
+    "number, english, russian",
+    [
+        (0, "0 bytes", "0 байт"),
+        (1, "1 byte", "1 байт"),
+        (2, "2 bytes", "2 байта"),
+        (4, "4 bytes", "4 байта"),
+        (5, "5 bytes", "5 байт"),
+        (11, "11 bytes", "11 байт"),
+        (12, "12 bytes", "12 байт"),
+        (21, "21 bytes", "21 байт"),
+        (22, "22 bytes", "22 байта"),
+        (111, "111 bytes", "111 байт"),
+        (1234, "1234 bytes", "1234 байта"),
+        (65536, "65536 bytes", "65\u00a0536 байт"),
+    ],
+)
+def test_byte_counts_take_each_languages_plural(number, english, russian):
+    assert languages.count(number, "en", wire.BYTES, wire.BYTES_RU) == english
+    assert languages.count(number, "ru", wire.BYTES, wire.BYTES_RU) == russian

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
+import socket
 import threading
 import time
 import xmlrpc.client
@@ -397,3 +398,67 @@ def test_the_servers_default_language():
         with xmlrpc.client.ServerProxy(running.url) as proxy:
             fault = fault_of(lambda: proxy.get_week("atlantis"))
         assert fault.faultString.startswith("неизвестный город")
+
+
+def test_descriptions_and_help_in_the_language_the_request_prefers(server):
+    day = weather.forecast("moscow", DAY)
+    russian = {"Accept-Language": "ru, en;q=0.5"}
+    (forecast,), _ = xmlrpc.client.loads(
+        post(server, call_xml("get_forecast", _params("moscow", DAY)), headers=russian).content
+    )
+    assert forecast["description"] == weather.CONDITIONS[day["condition"]][1]
+    (week,), _ = xmlrpc.client.loads(
+        post(server, call_xml("get_week", _params("moscow")), headers=russian).content
+    )
+    assert [one["description"] for one in week] == [
+        weather.CONDITIONS[one["condition"]][1] for one in weather.week("moscow")
+    ]
+    for name in weather_xmlrpc.HELP_RU:
+        (help,), _ = xmlrpc.client.loads(
+            post(server, call_xml("system.methodHelp", _params(name)), headers=russian).content
+        )
+        assert help.startswith(name + "(")
+        # The same first line (the call), then Russian words; never the English text.
+        assert re.search("[а-яё]{4,}", help.split("\n", 2)[2]), help
+        (english_help,), _ = xmlrpc.client.loads(
+            post(server, call_xml("system.methodHelp", _params(name))).content
+        )
+        if not name.startswith("system."):  # the standard library's first lines differ
+            assert help.split("\n")[0] == english_help.split("\n")[0]
+        assert not set(english_help.split("\n")[2:]) & set(help.split("\n")[2:])
+    # English stays the default, and the server's own language counts.
+    with xmlrpc.client.ServerProxy(server.url) as proxy:
+        assert proxy.get_forecast("moscow", DAY)["description"] == day["description"]
+        assert "The forecast for one city" in proxy.system.methodHelp("get_forecast")
+    with weather_xmlrpc.start(language="ru") as running:
+        with xmlrpc.client.ServerProxy(running.url) as proxy:
+            assert proxy.get_week("sochi")[0]["description"] == "Ясно"
+            assert proxy.system.methodHelp("get_week").startswith("get_week(city)")
+            assert "Семь" in proxy.system.methodHelp("get_week")
+
+
+def _params(*values: str) -> str:
+    return "".join(f"<param><value><string>{value}</string></value></param>" for value in values)
+
+
+def test_a_bad_request_line_gets_a_fixed_reason_phrase(server):
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(b"GET /RPC2 HTTP/7.x-<script>\r\n\r\n")
+        answer = sock.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"<script>" not in answer.split(b"\r\n")[0]
+
+
+@pytest.mark.parametrize("length", ["nonsense", "-5", "1e3", "²", "5, 6"])
+def test_an_invalid_content_length_is_400_and_the_connection_closes(server, length):
+    request = (
+        f"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(request + call_xml("list_cities"))
+        answer = sock.makefile("rb").read()  # ends: the server closed the connection
+    head = answer.split(b"\r\n\r\n")[0]
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Connection: close" in head
+    assert answer.count(b"HTTP/1.1") == 1
