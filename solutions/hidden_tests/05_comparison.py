@@ -18,6 +18,7 @@ import time
 from urllib.parse import urlsplit
 
 from grading.hidden import LearnerError, check, fail
+from grading.hidden_helpers import learner_call
 
 from mock_servers import compare, weather, wire
 
@@ -140,16 +141,6 @@ def setup(ctx):
 
 # --------------------------------------------------------------------------
 # Helpers
-
-
-def learner_call(ctx, name, *args):
-    try:
-        return ctx.learner.call(name, *args)
-    except LearnerError as error:
-        fail(
-            en=f"{name}{args!r} raised {error.type}: {error.message}",
-            ru=f"{name}{args!r} выбросила {error.type}: {error.message}",
-        )
 
 
 @contextlib.contextmanager
@@ -434,12 +425,16 @@ def expected_break_even(cost_few, cost_many, few, many):
 
 
 def measured(pairs):
+    """A change_cost result with these styles' costs, and [0, 0] for the others."""
     styles = dict.fromkeys(compare.STYLES, [0, 0])
     styles.update(pairs)
     return styles
 
 
-def expect_break_even(ctx, few, many, cost_few, cost_many, expected):
+def expect_break_even(ctx, few, costs_few, many, costs_many, expected):
+    """break_even of two measurements (REST's and WebSocket's costs, the others' left [0, 0])
+    gives ``expected``."""
+    cost_few, cost_many = measured(costs_few), measured(costs_many)
     answer = learner_call(ctx, "break_even", cost_few, cost_many, few, many)
     if answer != expected:
         shown = {k: (cost_few[k], cost_many[k]) for k in ("rest", "websocket")}
@@ -458,9 +453,10 @@ def expect_break_even(ctx, few, many, cost_few, cost_many, expected):
     ru="Точка безубыточности серверов курса",
 )
 def break_even_measured(ctx):
-    few = measured({"rest": [6, 3], "websocket": [7, 2]})
-    many = measured({"rest": [20, 10], "websocket": [14, 2]})
-    expect_break_even(ctx, 3, 10, few, many, expected_break_even(few, many, 3, 10))
+    few = {"rest": [6, 3], "websocket": [7, 2]}
+    many = {"rest": [20, 10], "websocket": [14, 2]}
+    expected = expected_break_even(measured(few), measured(many), 3, 10)
+    expect_break_even(ctx, 3, few, 10, many, expected)
 
 
 @check(
@@ -471,9 +467,9 @@ def break_even_measured(ctx):
 )
 def break_even_other(ctx):
     # Polling 3 messages a look, push 10 + 1 a change: equal at 5 changes, cheaper from 6.
-    few = measured({"rest": [6, 2], "websocket": [12, 2]})
-    many = measured({"rest": [24, 8], "websocket": [18, 2]})
-    expect_break_even(ctx, 2, 8, few, many, 6)
+    few = {"rest": [6, 2], "websocket": [12, 2]}
+    many = {"rest": [24, 8], "websocket": [18, 2]}
+    expect_break_even(ctx, 2, few, 8, many, 6)
 
 
 @check(
@@ -483,6 +479,6 @@ def break_even_other(ctx):
     ru="None, если push никогда не дешевле",
 )
 def break_even_never(ctx):
-    few = measured({"rest": [4, 2], "websocket": [10, 2]})
-    many = measured({"rest": [12, 6], "websocket": [22, 2]})
-    expect_break_even(ctx, 2, 6, few, many, None)
+    few = {"rest": [4, 2], "websocket": [10, 2]}
+    many = {"rest": [12, 6], "websocket": [22, 2]}
+    expect_break_even(ctx, 2, few, 6, many, None)
