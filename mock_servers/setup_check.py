@@ -228,12 +228,14 @@ def run_checks(language: str) -> list[Result]:
     return results
 
 
-def report(language: str | None = None) -> bool:
-    """Print every check and a summary; True when all passed (lesson 00 calls this)."""
+def report(language: str | None = None, *, brief: bool = False) -> bool:
+    """Print every check (``brief``: only the failed ones) and a summary; True when all passed.
+    Lesson 00 calls ``report(language, brief=True)``."""
     language = language or system_language()
     results = run_checks(language)
     for result in results:
-        print(result.line())
+        if not (brief and result.passed):
+            print(result.line())
     bad = sum(not r.passed for r in results)
     text = TEXT[language]
     summary = text["summary_bad"] if bad else text["summary_ok"]
