@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from grading import assignments as assignments_module
-from grading import notebook, reports, results, sandbox, submissions, verdict
+from grading import limits, notebook, reports, results, sandbox, submissions, verdict
 from grading.limits import Limits
 
 ROOT = assignments_module.ROOT
@@ -198,6 +198,8 @@ def grade_folder(folder: Path, assignments: dict, args) -> tuple[list, list]:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
         shutil.rmtree(work, ignore_errors=True)
+        if args.sandbox:
+            limits.tidy()
     return done, kept
 
 

@@ -121,6 +121,15 @@ class Cgroup:
         return empty
 
 
+def tidy() -> None:
+    """Remove the folder of the notebooks' cgroups once no run uses it."""
+    for controller in CONTROLLERS:
+        try:
+            (own_cgroup(controller) / "course-grading").rmdir()
+        except OSError:
+            pass  # absent, or another run's notebooks are in it
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text()
