@@ -45,6 +45,10 @@ def text(language: str, english: str, russian: str) -> str:
     return russian if language == "ru" else english
 
 
+BYTES = ("byte", "bytes")  # the noun of count(), in English and in Russian
+BYTES_RU = ("байт", "байта", "байт")
+
+
 def count(number: int, language: str, english: tuple[str, str], russian: tuple[str, str, str]):
     """ "1 byte", "5 bytes"; "1 байт", "2 байта", "5 байт": a number and its noun.
 

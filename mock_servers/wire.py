@@ -55,6 +55,7 @@ from mock_servers.framing import (
     printable,
     read_messages,
 )
+from mock_servers.languages import BYTES, BYTES_RU
 
 __all__ = [
     "HTTP2_FRAMES",
@@ -196,8 +197,6 @@ def _turns(chunks: list[Chunk]) -> list[tuple[str, bytes]]:
     return turns
 
 
-BYTES = ("byte", "bytes")
-BYTES_RU = ("байт", "байта", "байт")
 DIRECTIONS_RU = {TO_SERVER: "клиент → сервер", TO_CLIENT: "сервер → клиент"}
 
 

@@ -82,7 +82,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
 from mock_servers import http_server, languages, observations, runner, socket_server
-from mock_servers.languages import say
+from mock_servers.languages import BYTES, BYTES_RU, say
 from mock_servers.xmlrpc_methods import (  # noqa: F401  (the fault codes are public names of xmlrpc)
     BAD_PARAMS,
     HELP_RU,
@@ -354,37 +354,64 @@ class RequestHandler(http_server.RequestChecks, SimpleXMLRPCRequestHandler):
             languages.pick(self.headers.get("Accept-Language"), self.server.language)
         )
         if not self.is_rpc_path_valid():
-            self.refuse(404, f"Not Found: XML-RPC calls go to {PATH}")
+            self.refuse(
+                404,
+                say(
+                    f"Not Found: XML-RPC calls go to {PATH}",
+                    f"Не найдено: вызовы XML-RPC принимает адрес {PATH}",
+                ),
+            )
             return
         try:
             size = int(self.headers.get("Content-Length", ""))
             if size < 0:
                 raise ValueError
         except ValueError:
-            self.refuse(411, "Length Required: send the size of the XML in Content-Length")
+            self.refuse(
+                411,
+                say(
+                    "Length Required: send the size of the XML in Content-Length",
+                    "Нужна длина (Length Required): укажите размер XML в Content-Length",
+                ),
+            )
             return
         if size > MAX_REQUEST_BYTES:
             if size <= MAX_DISCARD_BYTES:
                 self.discard(size)
             self.refuse(
-                413, f"Content Too Large: requests are limited to {MAX_REQUEST_BYTES} bytes"
+                413,
+                say(
+                    f"Content Too Large: requests are limited to {MAX_REQUEST_BYTES} bytes",
+                    "Слишком большой запрос (Content Too Large): предел — "
+                    + languages.count(MAX_REQUEST_BYTES, "ru", BYTES, BYTES_RU),
+                ),
             )
             return
         super().do_POST()
 
     def do_GET(self):
-        self.refuse(
-            405,
+        language = languages.pick(self.headers.get("Accept-Language"), self.server.language)
+        message = languages.text(
+            language,
             f"Method Not Allowed: XML-RPC calls are HTTP POST requests of XML to {PATH}",
-            Allow="POST",
+            f"Метод не разрешён (Method Not Allowed): вызов XML-RPC — это HTTP POST "
+            f"с XML по адресу {PATH}",
         )
+        # A 405 may be cached (RFC 9110 §15.5.6), and its words follow Accept-Language.
+        self.refuse(405, message, Allow="POST", Vary="Accept-Language")
 
     def decode_request_content(self, data):
         if self.headers.get("Content-Encoding", "identity").lower() == "gzip":
             try:
                 return xmlrpc.client.gzip_decode(data, max_decode=MAX_REQUEST_BYTES)
             except ValueError:
-                self.refuse(400, "Bad Request: the gzip body is broken or too large")
+                self.refuse(
+                    400,
+                    say(
+                        "Bad Request: the gzip body is broken or too large",
+                        "Неверный запрос: тело в gzip повреждено или слишком велико",
+                    ),
+                )
                 return None
         return super().decode_request_content(data)
 

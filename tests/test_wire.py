@@ -477,5 +477,5 @@ def test_show_in_russian_heads_each_turn_in_russian_with_the_right_plural(rest_s
     ],
 )
 def test_byte_counts_take_each_languages_plural(number, english, russian):
-    assert languages.count(number, "en", wire.BYTES, wire.BYTES_RU) == english
-    assert languages.count(number, "ru", wire.BYTES, wire.BYTES_RU) == russian
+    assert languages.count(number, "en", languages.BYTES, languages.BYTES_RU) == english
+    assert languages.count(number, "ru", languages.BYTES, languages.BYTES_RU) == russian

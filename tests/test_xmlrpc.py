@@ -462,3 +462,23 @@ def test_an_invalid_content_length_is_400_and_the_connection_closes(server, leng
     assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert b"Connection: close" in head
     assert answer.count(b"HTTP/1.1") == 1
+
+
+def test_http_errors_in_russian_when_asked(server):
+    russian = {"Accept-Language": "ru"}
+    response = requests.get(server.url, headers=russian, timeout=5)
+    assert response.status_code == 405 and response.reason == "Method Not Allowed"
+    assert (
+        response.text.startswith("Метод не разрешён")
+        and "Accept-Language" in response.headers["Vary"]
+    )
+    other = server.url.replace("/RPC2", "/other")
+    response = requests.post(other, data=b"<x/>", headers=russian, timeout=5)
+    assert response.status_code == 404 and response.text.startswith("Не найдено")
+    body = b"<!-- padding -->" * (weather_xmlrpc.MAX_REQUEST_BYTES // 16 + 1)
+    response = post(server, body, headers=russian)
+    assert response.status_code == 413
+    assert (
+        response.text
+        == "Слишком большой запрос (Content Too Large): предел — 1\u00a0048\u00a0576 байт\n"
+    )
