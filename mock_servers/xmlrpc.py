@@ -60,7 +60,8 @@ says); answers are ``text/xml``, UTF-8, never gzipped, so a tap on the wire
 shows readable XML.  Each call (each inner call of a multicall, too) adds one
 line to ``server.log``.
 
-Fault strings are in English, or in Russian when the request's
+Fault strings, forecasts' descriptions, ``system.methodHelp`` texts and the
+HTTP refusals are in English, or in Russian when the request's
 ``Accept-Language`` prefers it (``start(language="ru")`` makes Russian the
 default); fault codes never change.  ``save_observation`` stores what it is
 given in the server's memory, by the rules every style shares
@@ -435,6 +436,18 @@ class RequestHandler(http_server.RequestChecks, SimpleXMLRPCRequestHandler):
         self.wfile.write(body)
         self.close_connection = True
         self.server.log.record(f"{self.command} {self.path} → {status}")
+
+    def parse_request(self) -> bool:
+        if super().parse_request():
+            return True
+        # http.server (or RequestChecks) has answered an unreadable request; say so in the log.
+        shown = f"{self.command} {self.path}" if self.command else "(unreadable request line)"
+        self.server.log.record(f"{shown} → {getattr(self, 'refused_with', 400)}")
+        return False
+
+    def send_response(self, code, message=None):
+        self.refused_with = code
+        super().send_response(code, message)
 
     def log_message(self, format, *args):
         pass  # the RequestLog has a line per call instead of stderr

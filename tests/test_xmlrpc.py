@@ -462,6 +462,7 @@ def test_an_invalid_content_length_is_400_and_the_connection_closes(server, leng
     assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert b"Connection: close" in head
     assert answer.count(b"HTTP/1.1") == 1
+    assert server.log.lines[-1] == "POST /RPC2 → 400"
 
 
 def test_http_errors_in_russian_when_asked(server):
