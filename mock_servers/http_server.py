@@ -193,6 +193,10 @@ class RequestChecks:
         # request line), into the reason phrase; RFC 9110's phrase instead.
         super().send_response(code, reason_phrase(code))
 
+    def send_error(self, code, message=None, explain=None):
+        # Nor is the client's text repeated in the error page's body.
+        super().send_error(code, None, explain)
+
 
 class WsgiHandler(RequestChecks, WSGIRequestHandler):
     """werkzeug's request handler with persistent HTTP/1.1 connections, the

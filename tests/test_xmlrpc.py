@@ -446,7 +446,7 @@ def test_a_bad_request_line_gets_a_fixed_reason_phrase(server):
         sock.sendall(b"GET /RPC2 HTTP/7.x-<script>\r\n\r\n")
         answer = sock.makefile("rb").read()
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert b"<script>" not in answer.split(b"\r\n")[0]
+    assert b"script" not in answer  # neither in the reason phrase nor in the page
 
 
 @pytest.mark.parametrize("length", ["nonsense", "-5", "1e3", "²", "5, 6"])
