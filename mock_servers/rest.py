@@ -68,7 +68,6 @@ from mock_servers.rest_requests import (  # noqa: F401  (public names of rest)
     description_language,
     etag_of,
     if_match,
-    in_language,
     int_param,
     invalid_problem,
     json_body,
@@ -138,8 +137,8 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
         first, last = date_param("from"), date_param("to")
         chosen = description_language()
         days = [
-            in_language(day, chosen)
-            for day in weather.week(city_id)
+            day
+            for day in weather.week(city_id, chosen)
             if (first is None or day["date"] >= first) and (last is None or day["date"] <= last)
         ]
         return with_language(page(days, default_limit=weather.DAYS), chosen)
@@ -149,7 +148,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
         known_city(city_id)
         chosen = description_language()
         try:
-            forecast = weather.forecast(city_id, date)
+            forecast = weather.forecast(city_id, date, chosen)
         except ValueError:
             raise Problem(
                 400,
@@ -169,7 +168,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
                 ),
                 "no-forecast",
             ) from None
-        return with_language(json_response(in_language(forecast, chosen)), chosen)
+        return with_language(json_response(forecast), chosen)
 
     @app.get("/observations")
     def list_observations():

@@ -262,10 +262,6 @@ def description_language() -> str:
     return language()
 
 
-def in_language(forecast: dict, language: str) -> dict:
-    return {**forecast, "description": weather.description(forecast["condition"], language)}
-
-
 def with_language(response: Response, language: str) -> Response:
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
