@@ -42,20 +42,24 @@ class Servers:
         return "\n".join(f"{NAMES[style]:<10} {self[style].url}" for style in self)
 
 
-def start_all(host: str = "127.0.0.1", *, interval: float = INTERVAL) -> Servers:
-    """Start the server of every style; ``interval`` is the pushing servers' pace in seconds.
+def start_all(
+    host: str = "127.0.0.1", *, interval: float = INTERVAL, language: str = "en"
+) -> Servers:
+    """Start the server of every style; ``interval`` is the pushing servers' pace in seconds,
+    ``language`` the one their messages and weather descriptions are in (the Russian lesson
+    asks for "ru": the same bytes a Russian learner's app would get).
 
     The WebSocket server sends no keepalive pings, so that none ever lands in
     a measurement.
     """
     starters = {
-        "rest": rest.start,
-        "soap": soap.start,
-        "xmlrpc": xmlrpc_server.start,
-        "jsonrpc": jsonrpc.start,
-        "grpc": functools.partial(grpc_server.start, interval=interval),
+        "rest": functools.partial(rest.start, language=language),
+        "soap": functools.partial(soap.start, language=language),
+        "xmlrpc": functools.partial(xmlrpc_server.start, language=language),
+        "jsonrpc": functools.partial(jsonrpc.start, language=language),
+        "grpc": functools.partial(grpc_server.start, interval=interval, language=language),
         "websocket": functools.partial(
-            websocket_server.start, push_interval=interval, ping_interval=None
+            websocket_server.start, push_interval=interval, ping_interval=None, language=language
         ),
     }
     servers: dict[str, runner.RunningServer] = {}
