@@ -70,10 +70,10 @@ def handshake(port: int) -> bytes:
     ).encode()
 
 
-def test_tap_counts_exactly_the_bytes_of_a_known_http_exchange(rest_server):
+def test_tap_counts_exactly_the_bytes_of_a_known_http_exchange(rest_server, wait_until):
     with wire.tap(rest_server) as tap:
         response = raw_get(tap.url)
-        time.sleep(0.05)  # the relay has passed the close on
+        wait_until(lambda: tap.data(wire.TO_CLIENT) == response, what="the answer recorded")
         assert tap.data(wire.TO_SERVER) == REQUEST
         assert tap.bytes_sent == len(REQUEST)
         assert tap.data(wire.TO_CLIENT) == response
@@ -209,7 +209,7 @@ def test_a_204_or_304_answer_has_no_body_even_when_more_follows():
     assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) * 2 + len(answers)
 
 
-def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server):
+def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server, wait_until):
     with wire.tap(ws_server) as tap:
         client = websocket.create_connection(tap.url, timeout=5)
         tap.clear()
@@ -217,7 +217,7 @@ def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server):
         client.send(json.dumps({"type": "cities", "id": 1}))
         client.recv()
         client.close()
-        time.sleep(0.05)
+        wait_until(lambda: sum(p.application for p in tap.read()) >= 2, what="both frames recorded")
         frames = [(p.direction, p.kind, p.summary) for p in tap.read() if p.application]
     assert frames == [
         (wire.TO_SERVER, "WebSocket", "text frame"),
@@ -225,10 +225,10 @@ def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server):
     ]
 
 
-def test_show_prints_each_turn_under_a_heading(rest_server, capsys):
+def test_show_prints_each_turn_under_a_heading(rest_server, capsys, wait_until):
     with wire.tap(rest_server) as tap:
-        raw_get(tap.url)
-        time.sleep(0.05)
+        response = raw_get(tap.url)
+        wait_until(lambda: tap.data(wire.TO_CLIENT) == response, what="the answer recorded")
         tap.show(limit=40)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"── client → server ({len(REQUEST)} bytes) ──"
@@ -378,11 +378,11 @@ def test_a_live_tap_relays_and_reads_a_malformed_request(rest_server):
 # Bounded memory
 
 
-def test_the_tap_keeps_at_most_max_bytes_and_says_so(rest_server, capsys):
+def test_the_tap_keeps_at_most_max_bytes_and_says_so(rest_server, capsys, wait_until):
     with wire.tap(rest_server, max_bytes=1000) as tap:
         for _ in range(10):
             raw_get(tap.url)
-        time.sleep(0.05)
+        wait_until(lambda: tap.dropped > 0, what="bytes past the cap dropped")
         kept = sum(len(c.data) for c in tap.chunks)
         assert kept <= 1000 and tap.dropped > 0
         tap.show(limit=10)
@@ -390,7 +390,7 @@ def test_the_tap_keeps_at_most_max_bytes_and_says_so(rest_server, capsys):
         tap.clear()
         assert tap.chunks == [] and tap.dropped == 0 and tap.read() == []
         raw_get(tap.url)  # recording starts again after a clear
-        time.sleep(0.05)
+        wait_until(lambda: tap.read(), what="the new exchange recorded")
         assert [p.summary for p in tap.read()][0] == "GET /cities/moscow HTTP/1.1"
 
 
@@ -398,7 +398,7 @@ def test_clear_frees_what_was_recorded(rest_server):
     with wire.tap(rest_server) as tap:
         for _ in range(20):
             raw_get(tap.url)
-        time.sleep(0.05)
+        time.sleep(0.05)  # the relay has seen every connection close
         record = tap._record
         assert record._chunks and record._messages
         tap.clear()
@@ -443,10 +443,12 @@ def test_a_message_larger_than_a_reader_holds_is_shown_unparsed(monkeypatch):
     assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) + len(head) + 1000
 
 
-def test_show_in_russian_heads_each_turn_in_russian_with_the_right_plural(rest_server, capsys):
+def test_show_in_russian_heads_each_turn_in_russian_with_the_right_plural(
+    rest_server, capsys, wait_until
+):
     with wire.tap(rest_server) as tap:
-        raw_get(tap.url)
-        time.sleep(0.05)
+        response = raw_get(tap.url)
+        wait_until(lambda: tap.data(wire.TO_CLIENT) == response, what="the answer recorded")
         tap.show(limit=40, language="ru")
     lines = capsys.readouterr().out.splitlines()
     size = len(REQUEST)
