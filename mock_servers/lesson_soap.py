@@ -38,12 +38,25 @@ def _wsdl(url: str) -> etree._Element:
 
 
 def show_wsdl(url: str, path: str) -> None:
-    """Print each part of the WSDL at ``url`` that ``path`` finds, as tidy XML."""
+    """Print each part of the WSDL at ``url`` that ``path`` finds, as tidy XML, without the
+    contract's comments and documentation (written in English, for people reading the file):
+    what is left is what tools read."""
     for found in _wsdl(url).iterfind(path, WSDL_NAMESPACES):
         element = copy.deepcopy(found)  # indenting changes the element; keep the original
+        _drop_notes(element)
         etree.indent(element)
         text = etree.tostring(element, encoding="unicode", with_tail=False)
         print(DECLARATION.sub("", text))
+
+
+def _drop_notes(element: etree._Element) -> None:
+    notes = [node for node in element.iter() if isinstance(node, etree._Comment)]
+    notes += element.findall(".//xs:annotation", WSDL_NAMESPACES)
+    notes += element.findall(".//wsdl:documentation", WSDL_NAMESPACES)
+    for node in notes:
+        parent = node.getparent()
+        if parent is not None:
+            parent.remove(node)
 
 
 def pretty_xml(element: etree._Element) -> str:
