@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
-
-WAIT = 10.0  # seconds a condition may take on two loaded cores before a test fails
+from waiting import WAIT, wait_until  # tests/waiting.py: test modules import it too
 
 
 def free_port() -> int:
@@ -28,18 +26,6 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def wait_until(condition: Callable[[], object], timeout: float = WAIT, what: str = "") -> object:
-    """Wait for ``condition()`` to be true, instead of sleeping a guessed time."""
-    ends = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > ends:
-            pytest.fail(f"waited {timeout} s for {what or condition}")
-        time.sleep(0.01)
 
 
 def server_threads(port: int | None = None) -> list[threading.Thread]:

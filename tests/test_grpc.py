@@ -17,6 +17,7 @@ import xmlrpc.client
 import grpc
 import pytest
 import requests
+from waiting import wait_until  # tests/waiting.py
 
 from mock_servers import grpc as weather_grpc
 from mock_servers import jsonrpc, runner, weather
@@ -49,15 +50,6 @@ def status_of(call) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as caught:
         call()
     return caught.value
-
-
-def wait_for(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 # --------------------------------------------------------------------------
@@ -259,14 +251,14 @@ def test_a_tiny_deadline_on_the_stream_is_deadline_exceeded():
         assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
         assert time.perf_counter() - started < 2.5  # not after the next reading
         assert len(received) <= 1  # the first reading comes at once, the next after 3 s
-        assert wait_for(lambda: "→ DEADLINE_EXCEEDED after" in repr(slow.log))
+        assert wait_until(lambda: "→ DEADLINE_EXCEEDED after" in repr(slow.log))
 
 
 def test_cancelling_the_stream_ends_it_on_the_server(server, stub):
     stream = stub.WatchWeather(pb.WatchWeatherRequest(city="kazan", count=100))
     assert next(stream).sequence == 1
     stream.cancel()
-    assert wait_for(lambda: "CANCELLED after" in repr(server.log))
+    assert wait_until(lambda: "CANCELLED after" in repr(server.log))
 
 
 def test_stop_ends_a_running_stream_fast():
@@ -388,7 +380,7 @@ def first_reading_when_a_slot_is_free(stub, request):
             assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             return False
 
-    assert wait_for(attempt)
+    assert wait_until(attempt)
     return opened[-1]
 
 
@@ -425,7 +417,7 @@ def test_finished_and_failed_streams_give_their_slot_back(monkeypatch):
             for _ in range(5):
                 stream, reading = first_reading_when_a_slot_is_free(stub, one)
                 assert reading.sequence == 1 and list(stream) == []
-                assert wait_for(lambda: "→ OK after 1 of 1" in repr(running.log))
+                assert wait_until(lambda: "→ OK after 1 of 1" in repr(running.log))
                 running.log.clear()
                 error = status_of(lambda: list(stub.WatchWeather(pb.WatchWeatherRequest())))
                 assert error.code() in (INVALID, grpc.StatusCode.RESOURCE_EXHAUSTED)
@@ -453,7 +445,7 @@ def test_start_and_stop_are_fast_and_leave_no_python_thread():
         running.stop()
     assert time.perf_counter() - started < 1.5  # figures: benchmarks/rpc_servers.py
     assert not running.running
-    assert wait_for(lambda: not mock_grpc_threads(), timeout=1)
+    assert wait_until(lambda: not mock_grpc_threads(), timeout=1)
 
 
 def test_stopped_server_frees_its_port():
@@ -485,7 +477,7 @@ def test_one_log_line_per_call(server, stub):
     stub.GetForecast(pb.GetForecastRequest(city="moscow", date=DAY))
     status_of(lambda: stub.GetWeek(pb.GetWeekRequest(city="atlantis")))
     list(stub.WatchWeather(pb.WatchWeatherRequest(city="moscow", count=2)))
-    assert wait_for(lambda: len(server.log) == 3)
+    assert wait_until(lambda: len(server.log) == 3)
     assert server.log.lines == [
         'GetForecast(city: "moscow" date: "2026-06-01") → OK',
         'GetWeek(city: "atlantis") → NOT_FOUND',

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 import websocket
+from waiting import wait_until  # tests/waiting.py
 from websocket import ABNF
 
 from mock_servers import limits, runner, weather, websocket_protocol, websocket_server
@@ -663,15 +664,6 @@ def test_an_idle_connection_has_no_push_thread(server):
         assert not [t for t in threading.enumerate() if t.name.endswith("-push")]
         ask(ws, {"type": "subscribe", "city": "sochi"})
         assert [t for t in threading.enumerate() if t.name.endswith("-push")]
-
-
-def wait_until(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import xmlrpc.client
 import grpc
 import pytest
 import websocket
+from waiting import wait_until  # tests/waiting.py
 
 from mock_servers import grpc as grpc_server
 from mock_servers import languages, rest, runner, weather, websocket_server, wire
@@ -70,7 +71,7 @@ def handshake(port: int) -> bytes:
     ).encode()
 
 
-def test_tap_counts_exactly_the_bytes_of_a_known_http_exchange(rest_server, wait_until):
+def test_tap_counts_exactly_the_bytes_of_a_known_http_exchange(rest_server):
     with wire.tap(rest_server) as tap:
         response = raw_get(tap.url)
         wait_until(lambda: tap.data(wire.TO_CLIENT) == response, what="the answer recorded")
@@ -209,7 +210,7 @@ def test_a_204_or_304_answer_has_no_body_even_when_more_follows():
     assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) * 2 + len(answers)
 
 
-def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server, wait_until):
+def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server):
     with wire.tap(ws_server) as tap:
         client = websocket.create_connection(tap.url, timeout=5)
         tap.clear()
@@ -225,7 +226,7 @@ def test_clear_forgets_for_show_but_read_still_knows_the_protocol(ws_server, wai
     ]
 
 
-def test_show_prints_each_turn_under_a_heading(rest_server, capsys, wait_until):
+def test_show_prints_each_turn_under_a_heading(rest_server, capsys):
     with wire.tap(rest_server) as tap:
         response = raw_get(tap.url)
         wait_until(lambda: tap.data(wire.TO_CLIENT) == response, what="the answer recorded")
@@ -368,7 +369,7 @@ def test_a_live_tap_relays_and_reads_a_malformed_request(rest_server):
             sock.sendall(bad)
             answer = read_all(sock)  # whatever the server says, through the tap
         assert answer.startswith(b"HTTP/1.1 ")
-        assert wait_for(lambda: sum(p.size for p in tap.read()) == len(bad) + len(answer))
+        assert wait_until(lambda: sum(p.size for p in tap.read()) == len(bad) + len(answer))
         parts = tap.read()
         assert unparsed(parts) and sum(p.size for p in parts) == len(bad) + len(answer)
         assert raw_get(tap.url).startswith(b"HTTP/1.1 200")  # the tap still works
@@ -378,7 +379,7 @@ def test_a_live_tap_relays_and_reads_a_malformed_request(rest_server):
 # Bounded memory
 
 
-def test_the_tap_keeps_at_most_max_bytes_and_says_so(rest_server, capsys, wait_until):
+def test_the_tap_keeps_at_most_max_bytes_and_says_so(rest_server, capsys):
     with wire.tap(rest_server, max_bytes=1000) as tap:
         for _ in range(10):
             raw_get(tap.url)
@@ -413,17 +414,8 @@ def test_a_clear_mid_websocket_keeps_reading_frames(ws_server):
             tap.clear()
             client.send(json.dumps({"type": "cities", "id": number}))
             client.recv()
-            assert wait_for(lambda: len([p for p in tap.read() if p.application]) == 2)
+            assert wait_until(lambda: len([p for p in tap.read() if p.application]) == 2)
         client.close()
-
-
-def wait_for(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def test_a_message_larger_than_a_reader_holds_is_shown_unparsed(monkeypatch):
@@ -443,9 +435,7 @@ def test_a_message_larger_than_a_reader_holds_is_shown_unparsed(monkeypatch):
     assert sum(p.size for p in parts) == len(KEEP_ALIVE_REQUEST) + len(head) + 1000
 
 
-def test_show_in_russian_heads_each_turn_in_russian_with_the_right_plural(
-    rest_server, capsys, wait_until
-):
+def test_show_in_russian_heads_each_turn_in_russian_with_the_right_plural(rest_server, capsys):
     with wire.tap(rest_server) as tap:
         response = raw_get(tap.url)
         wait_until(lambda: tap.data(wire.TO_CLIENT) == response, what="the answer recorded")
