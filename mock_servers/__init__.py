@@ -17,4 +17,14 @@ foreground (see :mod:`mock_servers.__main__`), within the bounds of
 
 from mock_servers.runner import running_servers, stop_all
 
-__all__ = ["running_servers", "stop_all"]
+# Each style's module, by the name the command line and the grader use.
+STYLES = {
+    "rest": "mock_servers.rest",
+    "soap": "mock_servers.soap",
+    "xmlrpc": "mock_servers.xmlrpc",
+    "jsonrpc": "mock_servers.jsonrpc",
+    "grpc": "mock_servers.grpc",
+    "websocket": "mock_servers.websocket_server",
+}
+
+__all__ = ["STYLES", "running_servers", "stop_all"]

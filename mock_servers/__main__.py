@@ -23,16 +23,7 @@ import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-from mock_servers import limits, runner
-
-STYLES = {
-    "rest": "mock_servers.rest",
-    "soap": "mock_servers.soap",
-    "xmlrpc": "mock_servers.xmlrpc",
-    "jsonrpc": "mock_servers.jsonrpc",
-    "grpc": "mock_servers.grpc",
-    "websocket": "mock_servers.websocket_server",
-}
+from mock_servers import STYLES, limits, runner
 
 # Other addresses of a style worth knowing, as suffixes of its URL.
 EXTRAS = {
