@@ -178,14 +178,10 @@ def _handler(shell, etype, value, tb, tb_offset=None):
 
 def load_ipython_extension(shell) -> None:
     """IPython calls this for ``--ext=mock_servers.hints`` or ``%load_ext mock_servers.hints``."""
-    caught = (NameError, ConnectionError, OSError)
-    try:
-        import requests
-
-        caught = caught + (requests.exceptions.ConnectionError,)
-    except ImportError:
-        pass
-    shell.set_custom_exc(caught, _handler)
+    # Every error passes through the handler, which adds a note only to the mistakes above and
+    # shows everything else exactly as IPython would.  (websocket-client's closed-connection
+    # error derives from Exception alone, requests' errors from OSError.)
+    shell.set_custom_exc((Exception,), _handler)
 
 
 def install_kernel_spec(prefix: str = sys.prefix) -> Path:

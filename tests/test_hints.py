@@ -79,10 +79,24 @@ def test_a_request_to_a_stopped_server_says_to_start_it_again(kernel):
 
 
 @pytest.mark.timeout(90)
+def test_a_websocket_the_server_closed_says_how_to_connect_again(kernel):
+    language, client = kernel
+    shown = run(
+        client,
+        "import websocket\n"
+        "raise websocket.WebSocketConnectionClosedException('socket is already closed.')",
+    )
+    assert "WebSocketConnectionClosedException" in shown  # the ordinary traceback stays
+    assert ("Подключитесь заново" if language == "ru" else "Connect again") in shown
+
+
+@pytest.mark.timeout(90)
 def test_the_learners_own_mistake_gets_no_note(kernel):
     _language, client = kernel
     shown = run(client, "undefined_by_any_cell + 1")
     assert "NameError" in shown and "→" not in shown
+    shown = run(client, "{}['no such key']")
+    assert "KeyError" in shown and "→" not in shown
 
 
 def test_the_note_names_the_cell_that_binds_the_name():
