@@ -663,7 +663,11 @@ def test_an_idle_connection_has_no_push_thread(server):
         ask(ws, {"type": "cities"})
         assert not [t for t in threading.enumerate() if t.name.endswith("-push")]
         ask(ws, {"type": "subscribe", "city": "sochi"})
-        assert [t for t in threading.enumerate() if t.name.endswith("-push")]
+        # The push thread may start a moment after the reply to the subscription is sent.
+        wait_until(
+            lambda: [t for t in threading.enumerate() if t.name.endswith("-push")],
+            what="a push thread for the subscription",
+        )
 
 
 # --------------------------------------------------------------------------
