@@ -58,7 +58,7 @@ def restart_kernel(page) -> None:
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_a_lesson_opened_before_running_shows_no_widget_repr(page, lab, language):
-    open_lesson(page, lab, language, "01_rest.ipynb")
+    open_lesson(page, lab, language, f"01_rest.{language}.ipynb")
     texts = " ".join(
         page.locator(".jp-OutputArea-output[data-mime-type='text/plain']").all_inner_texts()
     )
@@ -70,7 +70,7 @@ def test_a_lesson_opened_before_running_shows_no_widget_repr(page, lab, language
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_the_self_check_says_what_to_do_after_a_kernel_restart(page, lab, language):
-    open_lesson(page, lab, language, "00_what_is_an_api.ipynb")
+    open_lesson(page, lab, language, f"00_what_is_an_api.{language}.ipynb")
     run_all_cells(page)
     restart_kernel(page)
     quiz = page.locator(".jp-OutputArea-output", has_text=RESTART_NOTE[language]).last
@@ -83,7 +83,7 @@ def test_the_self_check_says_what_to_do_after_a_kernel_restart(page, lab, langua
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, lab, language):
-    name = "01_rest.ipynb"
+    name = f"01_rest.{language}.ipynb"
     request = code_cell_index(language, name, "requests.get(")
     open_lesson(page, lab, language, name)
     run_all_cells(page)  # the lesson's last cell stops its server
@@ -103,7 +103,7 @@ def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, la
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_lesson_05_views_fit_at_the_default_size(page, lab, language):
-    open_lesson(page, lab, language, "05_comparison.ipynb")
+    open_lesson(page, lab, language, f"05_comparison.{language}.ipynb")
     run_all_cells(page)
     transcripts = page.locator(".jupyter-widgets pre")
     assert transcripts.count() >= 4
