@@ -74,7 +74,7 @@ from google.protobuf import text_format
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from mock_servers import languages, observations, runner, weather
+from mock_servers import languages, observations, runner, spaces, weather
 from mock_servers.grpc_proto import PROTO_FILE as PROTO_FILE  # re-exported for lessons
 from mock_servers.grpc_proto import weather_pb2, weather_pb2_grpc
 
@@ -422,6 +422,7 @@ def start(
     *,
     interval: float = UPDATE_INTERVAL,
     language: str = "en",
+    own: bool = False,
 ) -> runner.RunningServer:
     """Start the gRPC weather service; ``.url`` is the target for ``grpc.insecure_channel``.
 
@@ -429,8 +430,16 @@ def start(
     ``language`` ("en" or "ru") is the language of error details for calls
     whose ``accept-language`` metadata does not choose one.
     ``server.observations`` is the ``observations.Store`` SaveObservation fills.
+
+    When this learner has joined a room (``python -m mock_servers.room join
+    URL``) and host and port are the defaults, this returns the room's shared
+    server instead (``mock_servers.room``; it has no learners' spaces: the
+    lessons only read over gRPC); ``own=True`` always starts one here.
     """
     languages.checked(language)
+    shared = spaces.room_server("grpc", language, host, port, own)
+    if shared is not None:
+        return shared
 
     store = observations.Store()
 

@@ -98,7 +98,7 @@ import warnings
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from mock_servers import http_server, languages, observations, runner
+from mock_servers import http_server, languages, runner, spaces
 from mock_servers.jsonrpc_methods import (  # noqa: F401  (the error codes are public names of jsonrpc)
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -317,6 +317,8 @@ def create_app(rpc: JsonRpc):
 
     @JsonRpcRequest.application
     def app(request: JsonRpcRequest) -> Response:
+        # The learner's prefix (spaces.LearnerPrefix) chooses the store of observations.
+        spaces.answering_for(spaces.learner_of(request.environ))
         if request.path != PATH:
             return refuse(
                 request,
@@ -361,21 +363,33 @@ def create_app(rpc: JsonRpc):
     return app
 
 
-def start(host: str = "127.0.0.1", port: int = 0, *, language: str = "en") -> runner.RunningServer:
+def start(
+    host: str = "127.0.0.1", port: int = 0, *, language: str = "en", own: bool = False
+) -> runner.RunningServer:
     """Start the JSON-RPC weather service; ``.url`` is its endpoint, ending in /jsonrpc.
 
     ``language`` ("en" or "ru"): the messages' language when a request's
     Accept-Language asks for neither.  ``server.observations`` is the
-    server's ``observations.Store``.
+    server's ``observations.Store``; ``server.spaces`` holds it and each
+    learner's (``/learners/<name>/jsonrpc``, see ``mock_servers.spaces``).
+
+    When this learner has joined a room (``python -m mock_servers.room join
+    URL``) and host and port are the defaults, this returns the room's shared
+    server instead (``mock_servers.room``); ``own=True`` always starts one here.
     """
     languages.checked(language)
-    store = observations.Store()
+    shared = spaces.room_server("jsonrpc", language, host, port, own)
+    if shared is not None:
+        return shared
+    learner_spaces = spaces.Spaces()
 
     def backend(sock, log):
-        rpc = JsonRpc(WeatherMethods(store).table(), log, language)
+        rpc = JsonRpc(WeatherMethods(learner_spaces).table(), log, language)
         # No log for the HTTP lines: JsonRpc records one line per call instead.
-        return http_server.wsgi_backend(create_app(rpc), sock)
+        app = spaces.LearnerPrefix(create_app(rpc))
+        return http_server.wsgi_backend(app, sock)
 
     server = runner.start_on_socket("jsonrpc", host, port, backend, path=PATH)
-    server.observations = store  # what save_observation stored
+    server.observations = learner_spaces.default  # what save_observation stored
+    server.spaces = learner_spaces  # and what it stored under learners' prefixes
     return server

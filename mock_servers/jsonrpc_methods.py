@@ -11,7 +11,7 @@ import logging
 import math
 import warnings
 
-from mock_servers import observations, weather
+from mock_servers import observations, spaces, weather
 from mock_servers.languages import current as current_language
 from mock_servers.languages import say
 
@@ -140,8 +140,14 @@ def observation_error(error: observations.Error) -> JsonRpcError:
 class WeatherMethods:
     """The methods a client can call; one instance per server, with its observations."""
 
-    def __init__(self, store: observations.Store | None = None) -> None:
-        self.observations = store if store is not None else observations.Store()
+    def __init__(self, store: observations.Store | spaces.Spaces | None = None) -> None:
+        # Each learner's store too (spaces.Spaces); the server says whose request it answers.
+        self.spaces = store if isinstance(store, spaces.Spaces) else spaces.Spaces(default=store)
+
+    @property
+    def observations(self) -> observations.Store:
+        """The store of the request being answered (a learner's, or the default one)."""
+        return self.spaces.current()
 
     def get_forecast(self, city, date):
         known_city(city)

@@ -366,6 +366,12 @@ class Store:
         with self._lock:
             self._items.clear()
 
+    def reset(self) -> None:
+        """Forget every observation and number from 1 again, as a fresh store."""
+        with self._lock:
+            self._items.clear()
+            self._next_id = 1
+
     def _current(self, observation_id) -> dict:
         try:
             return self._items[observation_id]

@@ -47,7 +47,7 @@ from importlib import resources
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from mock_servers import http_server, observations, rest_docs, rest_spaces, runner, weather
+from mock_servers import http_server, observations, rest_docs, rest_spaces, runner, spaces, weather
 from mock_servers.rest_problems import (  # noqa: F401  (Problem and PROBLEM_BASE: public names)
     LANGUAGES,
     PROBLEM_BASE,
@@ -97,24 +97,27 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["LANGUAGE"] = language
     app.url_map.converters["anypath"] = AnyPath
-    spaces = rest_spaces.Spaces(SEED)
-    app.extensions["observations"] = spaces.default
-    app.extensions["spaces"] = spaces
+    # /learners/<name>/... is that learner's space; routes see the path under it.
+    app.wsgi_app = spaces.LearnerPrefix(app.wsgi_app)
+    learner_spaces = rest_spaces.Spaces(SEED)
+    app.extensions["observations"] = learner_spaces.default
+    app.extensions["spaces"] = learner_spaces
     rest_docs.add_docs(app)
     if cors:
         rest_docs.allow_cross_origin(app)
 
     @app.get("/")
     def index():
+        root = request.script_root  # a learner's prefix, if any
         return json_response(
             {
                 "service": "Weather service (course mock)",
                 "links": {
-                    "cities": "/cities",
-                    "observations": "/observations",
-                    "echo": "/anything",
-                    "openapi": "/openapi.json",
-                    "docs": "/docs",
+                    "cities": f"{root}/cities",
+                    "observations": f"{root}/observations",
+                    "echo": f"{root}/anything",
+                    "openapi": f"{root}/openapi.json",
+                    "docs": f"{root}/docs",
                 },
             }
         )
@@ -175,14 +178,14 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
         city = request.args.get("city")
         if city is not None:
             known_city(city)
-        return page(spaces.for_request().list(city))
+        return page(learner_spaces.for_request().list(city))
 
     @app.post("/observations")
     def create_observation():
         require_api_key()
         fields = validate_observation(json_body())
         try:
-            observation = spaces.for_request().add(fields, one_per_day=True)
+            observation = learner_spaces.for_request().add(fields, one_per_day=True)
         except observations.Duplicate as duplicate:
             city, date = fields["city"], fields["date"]
             raise Problem(
@@ -194,18 +197,19 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
                     f"измените его запросом PUT или PATCH.",
                 ),
                 duplicate.code,
-                existing=f"/observations/{duplicate.existing}",
+                existing=f"{request.script_root}/observations/{duplicate.existing}",
             ) from None
         except observations.Error as error:
             raise store_problem(error) from None
         response = json_response(observation, 201)
-        response.headers["Location"] = f"/observations/{observation['id']}"
+        # Under a learner's prefix, the new resource's path keeps it.
+        response.headers["Location"] = f"{request.script_root}/observations/{observation['id']}"
         return response
 
     @app.get("/observations/<int:observation_id>")
     def get_observation(observation_id):
         try:
-            return json_response(spaces.for_request().get(observation_id))
+            return json_response(learner_spaces.for_request().get(observation_id))
         except observations.Error as error:
             raise store_problem(error) from None
 
@@ -216,7 +220,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
         check = if_match()
         try:
             # Checked and written under the store's lock: nothing comes between.
-            changed = spaces.for_request().replace(
+            changed = learner_spaces.for_request().replace(
                 observation_id, lambda current: validate_observation(body), check=check
             )
         except observations.Error as error:
@@ -249,7 +253,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
             return validate_observation(merged)
 
         try:
-            changed = spaces.for_request().replace(observation_id, patched, check=check)
+            changed = learner_spaces.for_request().replace(observation_id, patched, check=check)
         except observations.Error as error:
             raise store_problem(error) from None
         return json_response(changed)
@@ -258,7 +262,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
     def delete_observation(observation_id):
         require_api_key()
         try:
-            spaces.for_request().delete(observation_id, check=if_match())
+            learner_spaces.for_request().delete(observation_id, check=if_match())
         except observations.Error as error:
             raise store_problem(error) from None
         return Response(status=204)
@@ -287,7 +291,15 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
     @app.get("/openapi.json")
     def openapi():
         document = openapi_document()
-        document["servers"] = [{"url": request.host_url.rstrip("/")}]
+        # The file's relative server URLs, made absolute: this space first
+        # (a learner's prefix included), so a tool calls where the document came from.
+        host = request.host_url.rstrip("/")
+        here = {"url": host + request.script_root}
+        document["servers"] = [here] + [
+            {**entry, "url": host + entry["url"].rstrip("/")}
+            for entry in document.get("servers", [])
+            if "{" in entry["url"]
+        ]
         return json_response(document)
 
     @app.after_request
@@ -358,15 +370,31 @@ def openapi_document() -> dict:
 
 
 def start(
-    host: str = "127.0.0.1", port: int = 0, *, language: str = "en", cors: bool = False
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    language: str = "en",
+    cors: bool = False,
+    own: bool = False,
 ) -> runner.RunningServer:
     """Start the REST weather API in a background thread; ``.url`` is its base URL.
 
     ``language`` ("en" or "ru") answers requests that ask for no language
     (no ``?lang=``, no ``Accept-Language``); ``cors=True`` answers browser pages
     from other origins (CORS).  ``server.observations`` is the server's
-    ``observations.Store``.
+    ``observations.Store`` (the default space); ``server.spaces`` holds it and
+    every learner's (``rest_spaces``).
+
+    When this learner has joined a room (``python -m mock_servers.room join
+    URL``) and host and port are the defaults, this returns the room's shared
+    server instead (``mock_servers.room``); ``own=True`` always starts one here,
+    and so does ``cors=True`` (the room's server answers no other origins).
     """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+    shared = spaces.room_server("rest", language, host, port, own or cors)
+    if shared is not None:
+        return shared
     app = create_app(language=language, cors=cors)
     server = http_server.start_wsgi("rest", app, host, port)
     server.observations = app.extensions["observations"]  # the default space

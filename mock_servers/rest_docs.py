@@ -17,7 +17,7 @@ are exposed to scripts.
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, send_from_directory
+from flask import Flask, Response, abort, request, send_from_directory
 
 # The files of Swagger UI the page needs, no others.
 ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png")
@@ -27,14 +27,14 @@ PAGE = """<!DOCTYPE html>
 <head>
   <meta charset="utf-8">
   <title>Weather service (course mock): API documentation</title>
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
+  <link rel="stylesheet" href="{root}/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="{root}/docs/favicon-32x32.png" sizes="32x32">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="{root}/docs/swagger-ui-bundle.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});
+    window.ui = SwaggerUIBundle({url: "{root}/openapi.json", dom_id: "#swagger-ui"});
   </script>
 </body>
 </html>
@@ -63,7 +63,8 @@ def add_docs(app: Flask) -> None:
 
     @app.get("/docs")
     def docs():
-        return Response(PAGE, mimetype="text/html")
+        # Under a learner's prefix, the page's files and document keep it.
+        return Response(PAGE.replace("{root}", request.script_root), mimetype="text/html")
 
     @app.get("/docs/<name>")
     def docs_asset(name):

@@ -70,7 +70,7 @@ def store_problem(error: observations.Error) -> Problem:
             409,
             (error.message("en"), error.message("ru")),
             error.code,
-            existing=f"/observations/{error.existing}",
+            existing=f"{request.script_root}/observations/{error.existing}",
         )
     if isinstance(error, observations.Full):
         return Problem(507, (error.message("en"), error.message("ru")), error.code)

@@ -2,13 +2,21 @@
 
 With one server for a room, lesson 01's fixed examples (Kazan on 3 June, ...)
 would collide: the first learner gets 201, the other 29 get 409.  So a learner
-may use a key of their own, ``learner-<name>`` (``<name>``: lower-case Latin
-letters, digits and hyphens, up to 40 characters, for example
-``learner-anna-k``) in ``X-API-Key``.  Every request carrying such a key, reads
-and writes alike, sees that learner's space: a store of its own, starting
-like a fresh server (observation 1 of Moscow) and numbering from 2.  Nobody
-without the key can read or change it.  The demo key ``learner-key``, and
-requests with no key, share the server's default space.
+has a space of their own, chosen in one of two ways:
+
+* the path prefix ``/learners/<name>`` before every route (what a learner who
+  joined a room uses; see ``mock_servers.spaces``), or
+* a key of their own, ``learner-<name>``, in ``X-API-Key`` (for example
+  ``learner-anna-k``).
+
+``<name>``: lower-case Latin letters, digits and hyphens, up to 40 characters.
+Both ways lead to the same space: ``/learners/anna`` is the space of the key
+``learner-anna``; the prefix wins when a request has both.  Every request for
+a space, reads and writes alike, sees that learner's store, starting like a
+fresh server (observation 1 of Moscow) and numbering from 2.  The demo key
+``learner-key``, and requests with no key and no prefix, share the server's
+default space.  Writes need a valid key (the demo key or any learner's) in
+every space.
 
 Bounds (``limits``): ``MAX_LEARNER_SPACES`` spaces of
 ``OBSERVATIONS_PER_LEARNER`` observations; a new name beyond them gets 507.
@@ -17,11 +25,10 @@ Bounds (``limits``): ``MAX_LEARNER_SPACES`` spaces of
 from __future__ import annotations
 
 import re
-import threading
 
 from flask import request
 
-from mock_servers import limits, observations
+from mock_servers import observations, spaces
 from mock_servers.rest_problems import Problem
 
 DEMO_KEY = "learner-key"
@@ -37,49 +44,31 @@ def is_valid_key(key: str | None) -> bool:
     return key == DEMO_KEY or is_learner_key(key)
 
 
-class Spaces:
-    """The default space and each learner's, created on first use."""
-
-    def __init__(self, seed: dict) -> None:
-        self.seed = seed
-        self.default = self._new_store(None)
-        self._learners: dict[str, observations.Store] = {}
-        self._lock = threading.Lock()
-
-    def _new_store(self, limit: int | None) -> observations.Store:
-        store = observations.Store(limit=limit)
-        store.add(self.seed)
-        return store
+class Spaces(spaces.Spaces):
+    """The default space and each learner's (by prefix or key), created on first use."""
 
     def for_key(self, key: str | None) -> observations.Store:
-        if not is_learner_key(key):
-            return self.default
-        with self._lock:
-            store = self._learners.get(key)
-            if store is None:
-                if len(self._learners) >= limits.MAX_LEARNER_SPACES:
-                    raise Problem(
-                        507,
-                        (
-                            f"The server already keeps {limits.MAX_LEARNER_SPACES} learners' "
-                            f"spaces, its limit; use the key {DEMO_KEY} or ask the teacher.",
-                            f"На сервере уже {limits.MAX_LEARNER_SPACES} личных пространств — "
-                            f"это его предел; используйте ключ {DEMO_KEY} "
-                            f"или обратитесь к преподавателю.",
-                        ),
-                        "store-full",
-                    )
-                store = self._new_store(limits.OBSERVATIONS_PER_LEARNER)
-                self._learners[key] = store
-            return store
+        return self._store(key.removeprefix("learner-") if is_learner_key(key) else None)
 
     def for_request(self) -> observations.Store:
-        """The space of the request's X-API-Key."""
+        """The space of the request's prefix, else of its X-API-Key."""
+        name = spaces.learner_of(request.environ)
+        if name is not None:
+            return self._store(name)
         return self.for_key(request.headers.get("X-API-Key"))
 
-    def clear(self) -> None:
-        """Back to a fresh server: learners' spaces gone, the default space reseeded."""
-        with self._lock:
-            self._learners.clear()
-            self.default.clear()
-            self.default.add(self.seed)
+    def _store(self, name: str | None) -> observations.Store:
+        try:
+            return self.for_name(name)
+        except spaces.NoMoreSpaces as full:
+            raise Problem(
+                507,
+                (
+                    f"The server already keeps {full.limit} learners' "
+                    f"spaces, its limit; use the key {DEMO_KEY} or ask the teacher.",
+                    f"На сервере уже {full.limit} личных пространств — "
+                    f"это его предел; используйте ключ {DEMO_KEY} "
+                    f"или обратитесь к преподавателю.",
+                ),
+                "store-full",
+            ) from None

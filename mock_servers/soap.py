@@ -72,7 +72,7 @@ from xml.sax.saxutils import quoteattr
 import xmlschema
 from werkzeug.wrappers import Request, Response
 
-from mock_servers import http_server, languages, observations, runner, weather
+from mock_servers import http_server, languages, observations, runner, spaces, weather
 from mock_servers.soap_envelope import (  # noqa: F401  (public names of soap)
     CONTENT_TYPE,
     MAX_BODY,
@@ -192,18 +192,21 @@ if set(HANDLERS) != {operation.name for operation in OPERATIONS.values()}:
 
 
 class ServiceState:
-    """What one server instance remembers: the observations saved to it
-    (an ``observations.Store``, the same as every other style's)."""
+    """What one server instance remembers: the observations saved to it, in
+    its default store and in each learner's (``spaces.Spaces``; the store is
+    an ``observations.Store``, the same as every other style's)."""
 
     def __init__(self) -> None:
-        self.store = observations.Store()
+        self.spaces = spaces.Spaces()
+        self.store = self.spaces.default
 
     @property
     def observations(self) -> list[dict]:
         return self.store.list()
 
     def save(self, fields: dict) -> int:
-        return self.store.add(fields)["id"]
+        """Store ``fields`` in the space of the request being answered; the new id."""
+        return self.spaces.current().add(fields)["id"]
 
 
 # --------------------------------------------------------------------------
@@ -225,6 +228,8 @@ class SoapApp:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
+        # The learner's prefix (spaces.LearnerPrefix) chooses the store.
+        spaces.answering_for(spaces.learner_of(environ))
         try:
             response = self.dispatch(request)
         except Exception:
@@ -356,22 +361,34 @@ class SoapApp:
         return WSDL_TEXT.replace(WSDL_ADDRESS, f"location={quoteattr(address)}").encode()
 
 
-def start(host: str = "127.0.0.1", port: int = 0, *, language: str = "en") -> runner.RunningServer:
+def start(
+    host: str = "127.0.0.1", port: int = 0, *, language: str = "en", own: bool = False
+) -> runner.RunningServer:
     """Start the SOAP server; its endpoint is ``server.url``, the WSDL ``server.url + "?wsdl"``.
 
     Faults are in ``language`` ("en" or "ru") unless the request's
     Accept-Language prefers the other.  ``server.observations`` is the
-    server's ``observations.Store``.
+    server's ``observations.Store``; ``server.spaces`` holds it and each
+    learner's (``/learners/<name>/soap``, see ``mock_servers.spaces``).
+
+    When this learner has joined a room (``python -m mock_servers.room join
+    URL``) and host and port are the defaults, this returns the room's shared
+    server instead (``mock_servers.room``); ``own=True`` always starts one here.
     """
     languages.checked(language)
+    shared = spaces.room_server("soap", language, host, port, own)
+    if shared is not None:
+        return shared
 
     state = ServiceState()
 
     def make_backend(sock, log):
         # The app records one line per call in the server's log; werkzeug's
         # own "POST /soap → 200" line would only repeat it, so it gets no log.
-        return http_server.wsgi_backend(SoapApp(log, language, state), sock)
+        app = spaces.LearnerPrefix(SoapApp(log, language, state))
+        return http_server.wsgi_backend(app, sock)
 
     server = runner.start_on_socket("soap", host, port, make_backend, path=PATH)
     server.observations = state.store  # what SaveObservation stored
+    server.spaces = state.spaces  # and what it stored under learners' prefixes
     return server

@@ -47,6 +47,7 @@ class Connection(ServerConnection):
     backend: Backend  # set on the subclass that each server makes
     name = "client-?"
     language = "en"  # chosen at the handshake (?lang=, Accept-Language)
+    space: str | None = None  # the learner's prefix it connected under, if any (spaces.split)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

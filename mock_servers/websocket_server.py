@@ -54,7 +54,7 @@ from websockets.frames import CloseCode
 from websockets.protocol import State
 from websockets.sync.server import serve
 
-from mock_servers import languages, limits, runner, weather
+from mock_servers import languages, limits, runner, spaces, weather
 from mock_servers import websocket_protocol as protocol
 from mock_servers.websocket_connections import Backend, Connection, limit_send_time
 from mock_servers.websocket_protocol import MAX_MESSAGE_BYTES, MAX_TEXT, PATH
@@ -310,9 +310,16 @@ class WeatherSocket:
             raise
 
     def alert(self, sender: Client, request: protocol.Request) -> int:
-        """Send an alert to every other client subscribed to the city."""
+        """Send an alert to every other client subscribed to the city, in the
+        sender's space: connected under the same learner's prefix, or all
+        without one (see mock_servers.spaces)."""
+        space = sender.connection.space
         with self.lock:
-            others = [client for client in self.clients if client is not sender]
+            others = [
+                client
+                for client in self.clients
+                if client is not sender and client.connection.space == space
+            ]
         message = protocol.alert(request, sender.name)
         delivered = 0
         for other in others:
@@ -341,6 +348,7 @@ def start(
     max_rate: int | None = MAX_RATE,
     language: str = "en",
     idle_timeout: float | None = IDLE_TIMEOUT,
+    own: bool = False,
 ) -> runner.RunningServer:
     """Start the WebSocket weather server in a background thread.
 
@@ -353,10 +361,22 @@ def start(
     ``idle_timeout``: seconds without a message after which a connection with
     no subscription is closed (None: never).  The cap on open connections
     is ``limits.MAX_CONNECTIONS``, shared with the other servers.
+
+    A client may connect under a learner's prefix, ``/learners/<name>/weather``
+    (see ``mock_servers.spaces``): its alerts then reach only the subscribers
+    connected under the same prefix, and those without a prefix reach only
+    each other.
+
+    When this learner has joined a room (``python -m mock_servers.room join
+    URL``) and host and port are the defaults, this returns the room's shared
+    server instead (``mock_servers.room``); ``own=True`` always starts one here.
     """
     if not push_interval > 0:
         raise ValueError("push_interval must be a positive number of seconds")
     languages.checked(language)
+    shared = spaces.room_server("websocket", language, host, port, own)
+    if shared is not None:
+        return shared
 
     room = limits.active()
 
@@ -381,7 +401,9 @@ def start(
             accept_language = request.headers.get("Accept-Language")
             chosen = protocol.language_of(request.path, accept_language, language)
             connection.language = chosen or language
-            if urlsplit(request.path).path != PATH:
+            # /weather, or /learners/<name>/weather: that learner's space for alerts.
+            connection.space, path = spaces.split(urlsplit(request.path).path)
+            if path != PATH:
                 body = protocol.refusal("not-found", connection.language, path=PATH)
                 return connection.respond(404, body)
             if chosen is None:

@@ -82,7 +82,7 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 from defusedxml.common import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
-from mock_servers import http_server, languages, observations, runner, socket_server
+from mock_servers import http_server, languages, observations, runner, socket_server, spaces
 from mock_servers.languages import BYTES, BYTES_RU, say
 from mock_servers.xmlrpc_methods import (  # noqa: F401  (the fault codes are public names of xmlrpc)
     BAD_PARAMS,
@@ -138,7 +138,7 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
         sock,
         log: runner.RequestLog,
         language: str = "en",
-        store: observations.Store | None = None,
+        store: observations.Store | spaces.Spaces | None = None,
     ) -> None:
         self.language = languages.checked(language)
         super().__init__(
@@ -167,6 +167,8 @@ class Server(http_server.HttpServerMixin, SimpleXMLRPCServer):
         self.register_multicall_functions()
 
     def _marshaled_dispatch(self, data, dispatch_method=None, path=None):
+        # A learner's prefix (/learners/<name>/RPC2) chooses the store of observations.
+        spaces.answering_for(spaces.split(path or PATH)[0])
         try:
             params, method = parse_call(data)
             if method is None:
@@ -341,6 +343,11 @@ def wrong_arguments(method: str, function, params) -> str:
 
 class RequestHandler(http_server.RequestChecks, SimpleXMLRPCRequestHandler):
     rpc_paths = (PATH,)
+
+    def is_rpc_path_valid(self) -> bool:
+        # /RPC2, or /learners/<name>/RPC2 for a learner's own space.
+        return spaces.split(self.path)[1] in self.rpc_paths
+
     protocol_version = "HTTP/1.1"  # keep-alive: a client reuses its connection
     encode_threshold = None  # never gzip the answer, so the wire shows readable XML
 
@@ -453,21 +460,34 @@ class RequestHandler(http_server.RequestChecks, SimpleXMLRPCRequestHandler):
         pass  # the RequestLog has a line per call instead of stderr
 
 
-def start(host: str = "127.0.0.1", port: int = 0, *, language: str = "en") -> runner.RunningServer:
+def start(
+    host: str = "127.0.0.1", port: int = 0, *, language: str = "en", own: bool = False
+) -> runner.RunningServer:
     """Start the XML-RPC weather service; ``.url`` is its endpoint, ending in /RPC2.
 
     Fault strings are in ``language`` ("en" or "ru") unless the request's
     Accept-Language prefers the other.  ``server.observations`` is the
-    server's ``observations.Store``.
+    server's ``observations.Store``; ``server.spaces`` holds it and each
+    learner's (``/learners/<name>/RPC2``, see ``mock_servers.spaces``).
+
+    When this learner has joined a room (``python -m mock_servers.room join
+    URL``) and host and port are the defaults, this returns the room's shared
+    server instead (``mock_servers.room``); ``own=True`` always starts one here.
     """
     languages.checked(language)
-    store = observations.Store()
+    shared = spaces.room_server("xmlrpc", language, host, port, own)
+    if shared is not None:
+        return shared
+    learner_spaces = spaces.Spaces()
     server = runner.start_on_socket(
         "xmlrpc",
         host,
         port,
-        lambda sock, log: socket_server.SocketServerBackend(Server(sock, log, language, store)),
+        lambda sock, log: socket_server.SocketServerBackend(
+            Server(sock, log, language, learner_spaces)
+        ),
         path=PATH,
     )
-    server.observations = store  # what save_observation stored
+    server.observations = learner_spaces.default  # what save_observation stored
+    server.spaces = learner_spaces  # and what it stored under learners' prefixes
     return server

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import xmlrpc.client
 
-from mock_servers import languages, observations, weather
+from mock_servers import languages, observations, spaces, weather
 from mock_servers.languages import say
 
 BAD_PARAMS = 400
@@ -87,8 +87,14 @@ def valid_date(date) -> str:
 class WeatherService:
     """The weather methods; one instance per server, holding its observations."""
 
-    def __init__(self, store: observations.Store | None = None) -> None:
-        self.observations = store if store is not None else observations.Store()
+    def __init__(self, store: observations.Store | spaces.Spaces | None = None) -> None:
+        # Each learner's store too (spaces.Spaces); the server says whose request it answers.
+        self.spaces = store if isinstance(store, spaces.Spaces) else spaces.Spaces(default=store)
+
+    @property
+    def observations(self) -> observations.Store:
+        """The store of the request being answered (a learner's, or the default one)."""
+        return self.spaces.current()
 
     def get_forecast(self, city, date):
         """get_forecast(city, date) -> struct

@@ -353,7 +353,10 @@ def test_openapi_document_is_valid(document, wire_api, server):
     validate(document)
     # The document names the server it came from: the address a client used.
     served = wire_api("GET", "/openapi.json").json()
-    assert served["servers"] == [{"url": server.url}]
+    assert served["servers"][0] == {"url": server.url}
+    # Then the form of a learner's own space on a shared server.
+    assert served["servers"][1]["url"] == server.url + "/learners/{learner}"
+    assert len(served["servers"]) == 2
 
 
 def openapi_path(rule: str) -> str:

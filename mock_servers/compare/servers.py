@@ -50,16 +50,19 @@ def start_all(
     asks for "ru": the same bytes a Russian learner's app would get).
 
     The WebSocket server sends no keepalive pings, so that none ever lands in
-    a measurement.
+    a measurement.  The servers are always this process's own, even when the
+    learner has joined a room (``own=True``): a fair measurement needs the same
+    quiet conditions for every style, which a teacher's shared server cannot give.
     """
+    mine = {"language": language, "own": True}
     starters = {
-        "rest": functools.partial(rest.start, language=language),
-        "soap": functools.partial(soap.start, language=language),
-        "xmlrpc": functools.partial(xmlrpc_server.start, language=language),
-        "jsonrpc": functools.partial(jsonrpc.start, language=language),
-        "grpc": functools.partial(grpc_server.start, interval=interval, language=language),
+        "rest": functools.partial(rest.start, **mine),
+        "soap": functools.partial(soap.start, **mine),
+        "xmlrpc": functools.partial(xmlrpc_server.start, **mine),
+        "jsonrpc": functools.partial(jsonrpc.start, **mine),
+        "grpc": functools.partial(grpc_server.start, interval=interval, **mine),
         "websocket": functools.partial(
-            websocket_server.start, push_interval=interval, ping_interval=None, language=language
+            websocket_server.start, push_interval=interval, ping_interval=None, **mine
         ),
     }
     servers: dict[str, runner.RunningServer] = {}
