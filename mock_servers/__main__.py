@@ -2,6 +2,8 @@
 
     python -m mock_servers rest --port 8000
     python -m mock_servers soap --host 0.0.0.0 --port 8001   # reachable from other machines
+    python -m mock_servers room --host 0.0.0.0               # every style, both languages:
+                                                             # a shared room (room_server)
 
 It prints every address a client can use (with ``--host 0.0.0.0``, one per
 network interface) in the style's own form, then one line per request
@@ -124,9 +126,16 @@ def banner(style: str, server: runner.RunningServer, *, quiet: bool) -> list[str
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["room"]:
+        from mock_servers import room_server
+
+        return room_server.main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m mock_servers",
         description="Run a mock weather server until Ctrl-C.",
+        epilog="python -m mock_servers room --help: the shared room, every style in "
+        "English and in Russian for a class.",
     )
     parser.add_argument("style", choices=available_styles(), help="which API style to serve")
     parser.add_argument(
@@ -160,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     options = {"cors": True} if args.cors else {}
 
     def start(port: int) -> runner.RunningServer:
-        server = module.start(host=args.host, port=port, **options)
+        server = module.start(host=args.host, port=port, own=True, **options)
         if not args.quiet:
             server.log.echo = lambda line: print(line, flush=True)
         return server
