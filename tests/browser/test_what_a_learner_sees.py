@@ -115,3 +115,23 @@ def test_lesson_05_views_fit_at_the_default_size(page, lab, language):
     transcripts.first.scroll_into_view_if_needed()
     screenshot(page, f"{language}-05-side-by-side")
     lab.shut_down_kernels()
+
+
+@pytest.mark.timeout(180)
+def test_two_open_lessons_tabs_show_their_language(page, lab):
+    page.goto(f"{lab.url}/lab/tree/index.ipynb?reset&token={lab.token}")
+    # JupyterLab draws the contents' links as /files/<path>?_xsrf=... and opens them in a tab.
+    page.wait_for_selector(".jp-RenderedMarkdown a[href*='.ipynb']", timeout=60_000)
+    for language in ("ru", "en"):
+        page.locator(
+            f".jp-RenderedMarkdown a[href*='/{language}/01_rest.{language}.ipynb']"
+        ).click()
+        page.wait_for_selector(
+            f".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('01_rest.{language}.ipynb')",
+            timeout=30_000,
+        )
+        page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('index.ipynb')").click()
+    labels = page.locator("#jp-main-dock-panel .lm-TabBar-tabLabel")
+    assert {"01_rest.ru.ipynb", "01_rest.en.ipynb"} <= set(labels.all_inner_texts())
+    screenshot(page, "tabs-show-the-language")
+    lab.shut_down_kernels()
