@@ -8,6 +8,8 @@ Change a value here and every server that uses it follows.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 
 # Open connections one server keeps at once.  A room of 30 learners needs about
@@ -48,6 +50,33 @@ DISCARD_BODY_BYTES = 64 * 1024
 # Characters of one request-log line; a longer line (a 60 KB URL) is cut, so
 # the teacher's projected terminal stays readable.
 LOG_LINE_CHARS = 200
+
+
+# A test of what a long wait does to a connection (a lesson-04 WebSocket left
+# alone for ten minutes while the learner reads) runs the clocks faster instead
+# of waiting: with MOCK_SERVERS_TIME_SCALE=0.01 in the environment, the timers
+# that can end an idle WebSocket connection (its keepalive pings, a pong
+# deadline if there is one, its idle timeout) are a hundredth as long, so ten
+# minutes pass in six seconds.  Unset, the scale is 1: no learner or lesson
+# ever sets it.
+TIME_SCALE_VARIABLE = "MOCK_SERVERS_TIME_SCALE"
+
+
+def time_scale() -> float:
+    """The factor for the WebSocket server's timers: MOCK_SERVERS_TIME_SCALE, or 1."""
+    text = os.environ.get(TIME_SCALE_VARIABLE, "").strip()
+    try:
+        scale = float(text) if text else 1.0
+    except ValueError:
+        scale = math.nan
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(f"{TIME_SCALE_VARIABLE} must be a positive number, not {text!r}")
+    return scale
+
+
+def scaled(seconds: float | None) -> float | None:
+    """A timer's length under time_scale(); None (no timer) stays None."""
+    return None if seconds is None else seconds * time_scale()
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,9 @@ def start(
         return shared
 
     room = limits.active()
+    # Only a test sets MOCK_SERVERS_TIME_SCALE to run these timers faster (limits.py).
+    ping_interval, ping_timeout = limits.scaled(ping_interval), limits.scaled(PING_TIMEOUT)
+    idle_timeout = limits.scaled(idle_timeout)
 
     def make_backend(sock: socket.socket, log: runner.RequestLog) -> Backend:
         service = WeatherSocket(log, push_interval, max_rate, idle_timeout)
@@ -455,7 +458,7 @@ def start(
             server_header="WeatherMock/1.0",
             open_timeout=OPEN_TIMEOUT,
             ping_interval=ping_interval,
-            ping_timeout=PING_TIMEOUT,
+            ping_timeout=ping_timeout,
             close_timeout=CLOSE_TIMEOUT,
             max_size=MAX_MESSAGE_BYTES,
             logger=_quiet,
