@@ -44,7 +44,17 @@ import sys
 import threading
 import time
 
-from mock_servers import grpc, jsonrpc, limits, rest, runner, soap, websocket_server, xmlrpc
+from mock_servers import (
+    grpc,
+    jsonrpc,
+    limits,
+    rest,
+    runner,
+    soap,
+    spaces,
+    websocket_server,
+    xmlrpc,
+)
 
 # Each style's module, its port counted from the room's base port, and how
 # it starts in the room (as the lessons start it).
@@ -207,10 +217,19 @@ def banner(room: Room, *, quiet: bool) -> list[str]:
 
 
 def echo_requests(room: Room) -> None:
-    """Print each server's requests as they come, tagged with style and language."""
+    """Print each server's requests as they come, tagged with style and language,
+    and with the learner's name where the line itself does not show the path."""
     for (style, language), server in room.servers.items():
         tag = f"[{NAMES[style]} {language}]"
-        server.log.echo = lambda line, tag=tag: print(f"{tag} {line}", flush=True)
+        # SOAP, XML-RPC and JSON-RPC log calls, not paths; the server thread
+        # that records the line knows whose request it answers (spaces.current).
+        by_call = style in ("soap", "xmlrpc", "jsonrpc")
+
+        def echo(line: str, tag: str = tag, by_call: bool = by_call) -> None:
+            learner = spaces.current() if by_call else None
+            print(f"{tag} {learner + ': ' if learner else ''}{line}", flush=True)
+
+        server.log.echo = echo
 
 
 # --------------------------------------------------------------------------

@@ -356,8 +356,10 @@ class RequestHandler(http_server.RequestChecks, SimpleXMLRPCRequestHandler):
         return "WeatherMock/1.0"
 
     def do_POST(self):
-        # Faults and descriptions are written in the language the request
-        # prefers; each connection has its own thread, so the choice is kept per thread.
+        # Whose space the request is for (its log lines and its store), and
+        # faults and descriptions in the language the request prefers; each
+        # connection has its own thread, so both are kept per thread.
+        spaces.answering_for(spaces.split(self.path)[0])
         languages.answering_in(
             languages.pick(self.headers.get("Accept-Language"), self.server.language)
         )
