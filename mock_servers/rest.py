@@ -280,7 +280,7 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
         return json_response(
             {
                 "method": request.method,
-                "path": request.path,
+                "path": request.script_root + request.path,  # as received
                 "query": request.args.to_dict(flat=False),
                 "headers": dict(request.headers),
                 "body": body,
@@ -344,11 +344,13 @@ def create_app(language: str = "en", cors: bool = False) -> Flask:
 
 
 def http_error_detail(error: HTTPException) -> tuple[str, str]:
-    path, method = request.path, request.method
+    # The path as the client sent it, a learner's prefix included.
+    root = request.script_root
+    path, method = root + request.path, request.method
     if error.code == 404:
         return (
-            f"There is nothing at {path}. GET / lists what there is.",
-            f"По адресу {path} ничего нет. Что есть, перечисляет GET /.",
+            f"There is nothing at {path}. GET {root}/ lists what there is.",
+            f"По адресу {path} ничего нет. Что есть, перечисляет GET {root}/.",
         )
     if error.code == 405:
         allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))

@@ -228,6 +228,10 @@ def test_urls_the_servers_make_keep_the_prefix(a_room):
     assert "</learners/anna-3f2a/cities?limit=2&offset=2>" in first.headers["Link"]
     index = requests.get(base, timeout=TIMEOUT).json()
     assert index["links"]["observations"] == "/learners/anna-3f2a/observations"
+    echo = requests.get(base + "/anything/x", timeout=TIMEOUT).json()
+    assert echo["path"] == "/learners/anna-3f2a/anything/x"  # the path as received
+    missing = requests.get(base + "/nothing", timeout=TIMEOUT).json()
+    assert "/learners/anna-3f2a/nothing" in missing["detail"]
     document = requests.get(base + "/openapi.json", timeout=TIMEOUT).json()
     assert document["servers"][0] == {"url": base}
     assert (
