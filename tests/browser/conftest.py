@@ -6,6 +6,7 @@ browser never changes the lessons in the repository.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -61,6 +62,14 @@ class Lab:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
+    with running_lab(tmp_path_factory) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def running_lab(tmp_path_factory, env: dict[str, str] | None = None):
+    """A JupyterLab server on a copy of notebooks/; ``env`` is added to its environment (and
+    so to its kernels')."""
     if chromium.executable() is None:
         pytest.fail("Chromium is not installed: run `make test-browser`, which installs it")
     root = tmp_path_factory.mktemp("course")
@@ -81,7 +90,9 @@ def lab(tmp_path_factory):
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = open(root / "jupyterlab.log", "w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, cwd=root, env={**os.environ, **(env or {})}
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -94,13 +105,15 @@ def lab(tmp_path_factory):
             process.kill()
             pytest.fail("JupyterLab did not start:\n" + (root / "jupyterlab.log").read_text())
         time.sleep(0.3)
-    yield Lab(url, token, root / "notebooks")
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield Lab(url, token, root / "notebooks")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
 
 
 @pytest.fixture(scope="session")
