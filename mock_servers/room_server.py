@@ -290,11 +290,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _another_port(host: str, asked: int) -> str:
-    """A suggestion for --port: a block of free ports from the next hundred on."""
+    """A suggestion for --port: a block of free ports from a round number past this one."""
+    first = asked - asked % 100 + 100
+    if first < asked + PORTS:
+        first += 100
     with contextlib.suppress(OSError):
         return (
             f"The room needs ports {asked} to {asked + PORTS - 1} free; "
-            f"try --port {free_base_port(host, asked - asked % 100 + 100)}."
+            f"try --port {free_base_port(host, first)}."
         )
     return f"The room needs {PORTS} free ports in a row; try another --port."
 
