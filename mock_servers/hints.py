@@ -35,6 +35,10 @@ NOTES = {
         "connections that stay silent too long). Connect again: run the cell that opens the "
         "connection{where}, then this cell.",
         "where": " (cell {cell})",
+        "room": "Nothing answers at {address}, the teacher's shared server for the room. Ask the "
+        "teacher whether it is running; `python -m mock_servers.room` in a terminal checks every "
+        "style. To go on without it: `python -m mock_servers.room leave`, then run the cell that "
+        "starts the server again{where}.",
     },
     "ru": {
         "name": "«{name}» определяется в одной из предыдущих ячеек урока (ячейка {cell}), а она не "
@@ -47,6 +51,10 @@ NOTES = {
         "соединения, которые слишком долго молчат). Подключитесь заново: запустите ячейку, "
         "которая открывает соединение{where}, а потом эту.",
         "where": " (ячейка {cell})",
+        "room": "По адресу {address} не отвечает общий сервер преподавателя. Спросите "
+        "преподавателя, запущен ли он; команда `python -m mock_servers.room` в терминале проверит "
+        "все стили. Чтобы продолжить без него, выполните `python -m mock_servers.room leave` и "
+        "снова запустите ячейку, которая запускает сервер{where}.",
     },
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -132,6 +140,11 @@ def note_for(error: BaseException, cells: list[str], lang: str) -> str | None:
         cell = first_cell_matching(r"create_connection\(|WebSocketApp\(", cells)
         where = text["where"].format(cell=cell) if cell else ""
         return text["closed"].format(where=where)
+    address = _unanswered_room_address(error)
+    if address:
+        cell = first_cell_matching(r"\.start\(", cells)
+        where = text["where"].format(cell=cell) if cell else ""
+        return text["room"].format(address=address, where=where)
     address = _refused_local_address(error)
     if address:
         cell = first_cell_matching(r"\.start\(", cells)
@@ -162,6 +175,29 @@ def _refused_local_address(error: BaseException) -> str | None:
     )
     if match and match.group(1) in LOCAL_HOSTS:
         return f"{match.group(1)}:{match.group(2)}"
+    return None
+
+
+def _unanswered_room_address(error: BaseException) -> str | None:
+    """host:port of one of the shared room's servers that refused or did not answer, when this
+    learner has joined a room (``python -m mock_servers.room join``)."""
+    words = " ".join(str(link) for link in _chain(error))
+    refused = any(isinstance(link, ConnectionRefusedError | TimeoutError) for link in _chain(error))
+    if not refused and not re.search(r"Connection refused|Errno 111|timed out", words):
+        return None
+    from mock_servers import room_setting  # only when such an error happens
+
+    try:
+        setting = room_setting.current()
+    except ValueError:
+        return None
+    if setting is None:
+        return None
+    host = re.escape(setting.host.strip("[]"))
+    for match in re.finditer(rf"host='\[?{host}\]?', port=(\d+)|\[?{host}\]?:(\d+)", words):
+        port = int(match.group(1) or match.group(2))
+        if setting.port <= port < setting.port + 16:
+            return f"{setting.host}:{port}"
     return None
 
 

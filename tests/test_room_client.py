@@ -328,3 +328,39 @@ def test_a_bad_address_on_the_command_line_is_a_clear_message(capsys):
     assert room.main(["join", "ftp://x:1", "--lang", "ru"]) == 2
     assert "не адрес общего сервера" in capsys.readouterr().err
     assert room_setting.current() is None
+
+
+# --------------------------------------------------------------------------
+# Errors that teach, in a room
+
+
+def refused(host: str, port: int) -> Exception:
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as cause:
+            raise ConnectionError(
+                f"HTTPConnectionPool(host='{host}', port={port}): Max retries exceeded"
+            ) from cause
+    except ConnectionError as error:
+        return error
+
+
+def test_an_unanswering_room_server_gets_a_note_about_the_teachers_server(in_room):
+    from mock_servers import hints
+
+    cells = ["import requests", "server = soap.start(language='ru')"]
+    note = hints.note_for(refused("10.0.0.5", 8011), cells, "ru")
+    assert "10.0.0.5:8011" in note and "общий сервер преподавателя" in note
+    assert "python -m mock_servers.room leave" in note and "(ячейка 2)" in note
+    note = hints.note_for(refused("10.0.0.5", 8001), cells, "en")
+    assert "the teacher's shared server" in note
+    assert "shared server" not in (hints.note_for(refused("10.0.0.5", 9000), cells, "en") or "")
+    assert "has been stopped" in hints.note_for(refused("127.0.0.1", 8001), cells, "en")
+
+
+def test_without_a_room_a_refused_local_server_gets_the_usual_note():
+    from mock_servers import hints
+
+    note = hints.note_for(refused("127.0.0.1", 8001), ["server = rest.start()"], "en")
+    assert "has been stopped" in note
