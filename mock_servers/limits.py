@@ -128,9 +128,11 @@ class overridden:
 # gRPC RESOURCE_EXHAUSTED) and nothing is stored.
 MAX_OBSERVATIONS = 10_000
 
-# Learners' own spaces of observations on a REST server (X-API-Key: learner-<name>),
-# so that 30 learners running lesson 01's fixed examples never collide.  100 spaces
-# of 100 observations each bound them to another 10,000 observations in all; the
-# 101st name gets 507 until the server restarts.
+# Learners' own spaces of observations on one server (the path prefix /learners/<name>
+# on REST, SOAP, XML-RPC and JSON-RPC, or REST's X-API-Key: learner-<name>; see
+# spaces.py), so that 30 learners running the lessons' fixed examples never collide.
+# 100 spaces of 100 observations each bound them to another 10,000 observations in
+# all; the 101st name gets the protocol's "storage full" error until the server
+# restarts or the room's teacher resets it.
 MAX_LEARNER_SPACES = 100
 OBSERVATIONS_PER_LEARNER = 100
