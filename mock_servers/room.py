@@ -71,7 +71,9 @@ class RoomLog:
     def note(self) -> str:
         return languages.text(self.language, *LOG_NOTE)
 
-    lines: list[str] = []
+    @property
+    def lines(self) -> list[str]:
+        return []
 
     def show(self) -> None:
         print(self.note)
