@@ -54,21 +54,21 @@ class Spaces(spaces.Spaces):
         """The space of the request's prefix, else of its X-API-Key."""
         name = spaces.learner_of(request.environ)
         if name is not None:
-            return self._store(name)
+            return self._store(name, by_prefix=True)
         return self.for_key(request.headers.get("X-API-Key"))
 
-    def _store(self, name: str | None) -> observations.Store:
+    def _store(self, name: str | None, by_prefix: bool = False) -> observations.Store:
         try:
             return self.for_name(name)
         except spaces.NoMoreSpaces as full:
-            raise Problem(
-                507,
-                (
+            if by_prefix:  # another key would not help: the prefix chooses the space
+                detail = (full.message("en"), full.message("ru"))
+            else:
+                detail = (
                     f"The server already keeps {full.limit} learners' "
                     f"spaces, its limit; use the key {DEMO_KEY} or ask the teacher.",
                     f"На сервере уже {full.limit} личных пространств — "
                     f"это его предел; используйте ключ {DEMO_KEY} "
                     f"или обратитесь к преподавателю.",
-                ),
-                "store-full",
-            ) from None
+                )
+            raise Problem(507, detail, "store-full") from None
