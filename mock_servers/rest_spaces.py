@@ -11,7 +11,8 @@ has a space of their own, chosen in one of two ways:
 
 ``<name>``: lower-case Latin letters, digits and hyphens, up to 40 characters.
 Both ways lead to the same space: ``/learners/anna`` is the space of the key
-``learner-anna``; the prefix wins when a request has both.  Every request for
+``learner-anna`` (but ``learner-key`` is the demo key, never a learner's); the
+prefix wins when a request has both.  Every request for
 a space, reads and writes alike, sees that learner's store, starting like a
 fresh server (observation 1 of Moscow) and numbering from 2.  The demo key
 ``learner-key``, and requests with no key and no prefix, share the server's
