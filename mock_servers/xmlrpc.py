@@ -343,13 +343,12 @@ def wrong_arguments(method: str, function, params) -> str:
 
 class RequestHandler(http_server.RequestChecks, SimpleXMLRPCRequestHandler):
     rpc_paths = (PATH,)
+    protocol_version = "HTTP/1.1"  # keep-alive: a client reuses its connection
+    encode_threshold = None  # never gzip the answer, so the wire shows readable XML
 
     def is_rpc_path_valid(self) -> bool:
         # /RPC2, or /learners/<name>/RPC2 for a learner's own space.
         return spaces.split(self.path)[1] in self.rpc_paths
-
-    protocol_version = "HTTP/1.1"  # keep-alive: a client reuses its connection
-    encode_threshold = None  # never gzip the answer, so the wire shows readable XML
 
     def version_string(self) -> str:
         # A fixed name, so a stored lesson output is the same on every Python.
