@@ -18,3 +18,17 @@ Modules, one concern each:
 - reports      grades.csv, feedback, the teacher's copy, the written answers
 - cli          the command, the progress bar, Ctrl-C
 """
+
+import sys
+
+
+def skip_iri_parser() -> None:
+    """Leave rfc3987_syntax out of the grader's own processes, to start them a second sooner.
+
+    jsonschema (which nbformat and jsonrpcserver import) imports it for the "iri" formats, and
+    it builds an Earley parser as it is imported: 1–2 s of CPU in every grader, fork server and
+    judge that starts.  No schema the grader or the course servers check has such a format, and
+    without the module jsonschema leaves those formats unchecked (a missing optional import).
+    The learner's kernel is left as it is.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)

@@ -21,6 +21,7 @@ import time
 import traceback
 from pathlib import Path
 
+import grading
 from grading import bridge, hidden, run, tamper
 from mock_servers import STYLES
 
@@ -122,6 +123,7 @@ def forked(folder: str, private_network: bool) -> None:
 
 
 def main(folder: str | None = None) -> int:
+    grading.skip_iri_parser()  # a judge of its own (python -m): before the servers' imports
     folder = Path(folder or sys.argv[1])
     job = json.loads((folder / "job.json").read_text(encoding="utf-8"))
     job["folder"] = str(folder)

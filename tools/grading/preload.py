@@ -14,8 +14,11 @@ from pathlib import Path
 import jupyter_client  # noqa: F401 - imported for the judges forked from this process
 import requests  # noqa: F401 - the hidden tests' HTTP client
 
+import grading
 import mock_servers.wire  # noqa: F401 - the judge's taps
 from grading import bridge, hidden, judge, run, tamper  # noqa: F401
+
+grading.skip_iri_parser()  # before the hidden tests import the course servers, and jsonschema
 
 for _path in json.loads(os.environ.get("GRADING_PRELOAD", "[]")):
     try:
