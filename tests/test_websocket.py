@@ -13,12 +13,13 @@ import urllib.request
 
 import pytest
 import websocket
-from waiting import wait_until  # tests/waiting.py
+from waiting import QUICK, WAIT, wait_until  # tests/waiting.py
 from websocket import ABNF
 
 from mock_servers import limits, runner, weather, websocket_protocol, websocket_server
 
 INTERVAL = 0.05  # push interval of the test server, in seconds
+TIMEOUT = WAIT  # a client's wait for a frame; it ends as soon as the frame comes
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def server():
 
 
 def connect(server, **options):
-    return websocket.create_connection(server.url, timeout=2, **options)
+    return websocket.create_connection(server.url, timeout=TIMEOUT, **options)
 
 
 @contextlib.contextmanager
@@ -79,14 +80,14 @@ def test_url_and_handshake(server):
 
 def test_other_path_is_404(server):
     with pytest.raises(websocket.WebSocketBadStatusException) as caught:
-        websocket.create_connection(server.url.replace("/weather", "/other"), timeout=2)
+        websocket.create_connection(server.url.replace("/weather", "/other"), timeout=TIMEOUT)
     assert caught.value.status_code == 404
     still_serves(server)
 
 
 def test_plain_http_is_426(server):
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(server.url.replace("ws://", "http://"), timeout=2)
+        urllib.request.urlopen(server.url.replace("ws://", "http://"), timeout=TIMEOUT)
     assert caught.value.code == 426
     assert b"WebSocket" in caught.value.read()
 
@@ -156,27 +157,31 @@ def drain(ws, seconds: float) -> list[dict]:
             received.append(json.loads(ws.recv()))
     except websocket.WebSocketTimeoutException:
         pass
-    ws.settimeout(2)
+    ws.settimeout(TIMEOUT)
     return received
 
 
 def test_subscribe_then_updates_arrive_on_a_steady_beat(server):
-    with connection(server) as ws:
-        started = time.monotonic()
-        reply = ask(ws, {"type": "subscribe", "id": 1, "city": "moscow"})
-        assert reply == {"type": "subscribe", "id": 1, "city": "moscow", "interval": INTERVAL}
-        received = updates(ws, 3)
-    expected = weather.updates("moscow")
-    assert [message for _, message in received] == [
-        {"type": "update", "city": "moscow", "reading": next(expected)} for _ in range(3)
-    ]
-    times = [arrived - started for arrived, _ in received]
-    # Update n is due n intervals after the subscription; allow for a slow machine.
-    for number, seconds in enumerate(times, start=1):
-        assert (
-            number * INTERVAL * 0.8 <= seconds <= number * INTERVAL + 1.0
-        )  # not early; late only under load
-    assert times[2] - times[0] >= 2 * INTERVAL * 0.8
+    def a_steady_beat() -> bool:
+        """One subscription's first three updates: never early; on time and spaced unless
+        this machine was too busy to read them then (they arrive together), so: again."""
+        with connection(server) as ws:
+            started = time.monotonic()
+            reply = ask(ws, {"type": "subscribe", "id": 1, "city": "moscow"})
+            assert reply == {"type": "subscribe", "id": 1, "city": "moscow", "interval": INTERVAL}
+            received = updates(ws, 3)
+        expected = weather.updates("moscow")
+        assert [message for _, message in received] == [
+            {"type": "update", "city": "moscow", "reading": next(expected)} for _ in range(3)
+        ]
+        times = [arrived - started for arrived, _ in received]
+        # Update n is due n intervals after the subscription: never before, whatever the load.
+        for number, seconds in enumerate(times, start=1):
+            assert number * INTERVAL * 0.8 <= seconds
+        on_time = all(seconds <= number * INTERVAL + 1.0 for number, seconds in enumerate(times, 1))
+        return on_time and times[2] - times[0] >= 2 * INTERVAL * 0.8
+
+    wait_until(a_steady_beat, what="three updates on time, one interval apart")
 
 
 def test_each_subscription_has_its_own_sequence(server):
@@ -234,7 +239,7 @@ def test_websocket_app_receives_pushes(server):
     app = websocket.WebSocketApp(server.url, on_open=on_open, on_message=on_message)
     thread = threading.Thread(target=app.run_forever, daemon=True)
     thread.start()
-    thread.join(5)
+    thread.join(WAIT)
     assert not thread.is_alive()
     assert readings == [1, 2, 3]
 
@@ -268,10 +273,11 @@ def test_alert_reaches_every_other_subscriber(server):
                 "text": "Storm at 18:00",
                 "from": "client-1",
             }
-        # Neither the sender nor a client subscribed to another city gets it.
+        # Neither the sender nor a client subscribed to another city gets it: their own
+        # updates at most (a busy machine may push none in the time).
         for ws in (sender, bystander):
             kinds = {message["type"] for message in drain(ws, 4 * INTERVAL)}
-            assert kinds == {"update"}
+            assert kinds <= {"update"}
     finally:
         for ws in [*phones, bystander]:
             ws.close()
@@ -364,7 +370,7 @@ def test_oversized_message_closes_with_1009(server):
         assert ask(other, {"type": "cities", "id": 1})["id"] == 1
 
 
-@pytest.mark.timeout(10)  # a stop that hangs fails here, not after 120 s
+@pytest.mark.timeout(30)  # a stop that hangs fails here, not after 120 s
 def test_failed_connection_does_not_linger():
     """After a 1009 the library waits for the client to end the TCP connection,
     and websocket-client never does; the server must end it itself."""
@@ -373,16 +379,17 @@ def test_failed_connection_does_not_linger():
     ws.send("x" * (64 * 1024 + 1))
     assert close_code(ws)[0] == 1009
     ws.close()  # does nothing after a close frame: the socket stays open
-    deadline = time.monotonic() + 1
-    while "client-1 closed by server: 1009" not in server.log.lines:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    # The library alone would wait for the client for ever; the server ends it (about 0.35 s).
+    wait_until(
+        lambda: "client-1 closed by server: 1009" in server.log.lines,
+        what="the server to end the failed connection itself",
+    )
     ws2 = connect(server)
     ws2.send("x" * (64 * 1024 + 1))
     assert close_code(ws2)[0] == 1009
     started = time.perf_counter()
     server.stop()  # right away, while the failed connection still waits
-    assert time.perf_counter() - started < 1.0  # not the library's wait for the client
+    assert time.perf_counter() - started < QUICK  # not the library's wait for the client
     ws.sock.close()
     ws2.sock.close()
 
@@ -422,7 +429,8 @@ def test_client_that_vanishes_is_forgotten(server):
         ws = connect(server)
         ask(ws, {"type": "subscribe", "id": 1, "city": "sochi"})
         ws.sock.close()  # no close frame: the TCP connection just ends
-        time.sleep(0.1)
+        # Once the server has seen it, its connection is closed and an alert skips it.
+        wait_until(lambda: "client-2 connection lost" in server.log.lines, what="the loss seen")
         reply = ask(other, {"type": "alert", "id": 2, "city": "sochi", "text": "hi"})
         while reply["type"] == "update":
             reply = json.loads(other.recv())
@@ -465,12 +473,12 @@ def test_nothing_is_printed(server, capfd):
 def test_start_and_stop_are_fast():
     started = time.perf_counter()
     server = websocket_server.start()
-    assert time.perf_counter() - started < 1.0  # figures: benchmarks/websocket_server.py
+    assert time.perf_counter() - started < QUICK  # figures: benchmarks/websocket_server.py
     with connection(server) as ws:
         ask(ws, {"type": "cities"})
     started = time.perf_counter()
     server.stop()
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < QUICK
     assert not server.running
 
 
@@ -481,10 +489,11 @@ def test_stop_with_a_client_that_does_not_read():
     ws = connect(server)
     ws.send(json.dumps({"type": "subscribe", "id": 1, "city": "moscow"}))
     ws.send(json.dumps({"type": "subscribe", "id": 2, "city": "tokyo"}))
-    time.sleep(0.2)  # updates pile up unread
+    wait_until(lambda: "client-1 → subscribe #2" in server.log.lines, what="both subscriptions")
+    time.sleep(0.2)  # updates pile up unread meanwhile
     started = time.perf_counter()
     server.stop()
-    assert time.perf_counter() - started < 1.5  # not runner.STOP_TIMEOUT
+    assert time.perf_counter() - started < QUICK  # not a join that waits runner.STOP_TIMEOUT
     assert set(threading.enumerate()) - before == set()
     ws.close()
 
@@ -492,16 +501,22 @@ def test_stop_with_a_client_that_does_not_read():
 @pytest.mark.timeout(10)
 def test_stop_with_a_client_whose_buffers_are_full():
     """A client that sends and never reads fills the socket buffers, so the
-    server's send blocks; stop() must still return quickly."""
+    server's send blocks; stop() must still return quickly, and leave no thread."""
+    before = set(threading.enumerate())
     server = websocket_server.start(max_rate=None)
     ws = connect(server, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
     request = json.dumps({"type": "week", "city": "moscow"})
     for _ in range(3000):  # about 5 MB of replies
         ws.send(request)
-    time.sleep(0.1)
+    wait_until(lambda: "client-1 → week" in server.log.lines, what="the first request read")
+    time.sleep(0.1)  # the replies fill the buffers meanwhile
     started = time.perf_counter()
     server.stop()
-    assert time.perf_counter() - started < 1.0
+    # A send that held the stop would leave its thread (or hang: the timeout mark).  The
+    # stop waits for a few SEND_TIMEOUTs, 0.2 s or so, but up to 3 s was seen on two
+    # overloaded cores, hence a looser bound than QUICK here.
+    assert time.perf_counter() - started < 5.0
+    assert set(threading.enumerate()) - before == set()
     ws.sock.close()
 
 
@@ -509,10 +524,11 @@ def test_stop_with_a_client_whose_buffers_are_full():
 def test_stop_while_a_client_is_mid_handshake():
     server = websocket_server.start()
     raw = socket.create_connection((server.host, server.port))  # connects, never says a word
-    time.sleep(0.05)
+    # The server has accepted it: the connection waits for its handshake.
+    wait_until(lambda: server._backend.connections, what="the connection accepted")
     started = time.perf_counter()
     server.stop()
-    assert time.perf_counter() - started < 1.5  # not OPEN_TIMEOUT
+    assert time.perf_counter() - started < QUICK  # not OPEN_TIMEOUT
     raw.close()
 
 
@@ -525,7 +541,10 @@ def test_no_thread_is_left_after_stop():
         ask(ws, {"type": "subscribe", "id": number, "city": "sochi"})
     clients[0].close()
     clients[1].sock.close()
-    time.sleep(0.1)
+    wait_until(
+        lambda: {"client-1 closed: 1000", "client-2 connection lost"} <= set(server.log.lines),
+        what="both ends seen by the server",
+    )
     assert len(threading.enumerate()) > len(before)
     server.stop()
     assert set(threading.enumerate()) - before == set()
@@ -561,7 +580,7 @@ def test_start_twice_on_the_same_port():
 
 
 def test_lang_ru_in_the_url_gives_russian_errors_and_close_reasons(server):
-    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=TIMEOUT)
     try:
         error = ask(ws, {"type": "week", "id": 1, "city": "atlantis"})
         assert error["code"] == "unknown-city"  # codes stay the same in every language
@@ -577,7 +596,7 @@ def test_accept_language_of_the_handshake_is_used_when_the_url_does_not_say(serv
     with contextlib.closing(connect(server, header=header)) as ws:
         assert ask(ws, {"type": "nope"})["message"].startswith("неизвестный тип «nope»")
     with contextlib.closing(
-        websocket.create_connection(server.url + "?lang=en", timeout=2, header=header)
+        websocket.create_connection(server.url + "?lang=en", timeout=TIMEOUT, header=header)
     ) as ws:
         assert ask(ws, {"type": "nope"})["message"].startswith('unknown type "nope"')
 
@@ -591,7 +610,7 @@ def test_start_language_is_the_default():
 
 def test_an_unknown_lang_is_a_400(server):
     with pytest.raises(websocket.WebSocketBadStatusException) as caught:
-        websocket.create_connection(server.url + "?lang=de", timeout=2)
+        websocket.create_connection(server.url + "?lang=de", timeout=TIMEOUT)
     assert caught.value.status_code == 400
     assert b"lang" in caught.value.resp_body
     with pytest.raises(ValueError):
@@ -632,7 +651,7 @@ def test_the_connection_cap_answers_503_with_retry_after():
     with running:
         with contextlib.closing(connect(running)), contextlib.closing(connect(running)):
             with pytest.raises(websocket.WebSocketBadStatusException) as caught:
-                websocket.create_connection(running.url + "?lang=ru", timeout=2)
+                websocket.create_connection(running.url + "?lang=ru", timeout=TIMEOUT)
             assert caught.value.status_code == 503
             assert caught.value.resp_headers["retry-after"] == str(limits.RETRY_AFTER)
             assert "Сервис недоступен" in caught.value.resp_body.decode()
@@ -743,7 +762,7 @@ def test_printable_escapes_control_characters():
 
 def test_the_librarys_own_refusals_come_in_the_connections_language(server):
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(server.url.replace("ws://", "http://") + "?lang=ru", timeout=2)
+        urllib.request.urlopen(server.url.replace("ws://", "http://") + "?lang=ru", timeout=TIMEOUT)
     assert caught.value.code == 426
     assert caught.value.headers["Upgrade"] == "websocket"
     assert "откройте этот адрес клиентом WebSocket" in caught.value.read().decode()
@@ -752,7 +771,7 @@ def test_the_librarys_own_refusals_come_in_the_connections_language(server):
         f"GET /weather?lang=ru HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
-    with socket.create_connection((host, port), timeout=2) as sock:
+    with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
         sock.sendall(no_key.encode())
         answer = b""
         while chunk := sock.recv(65536):
@@ -765,7 +784,7 @@ def test_the_connections_language_describes_the_weather(server):
     forecast = {"type": "forecast", "id": 1, "city": "moscow", "date": weather.DATES[0]}
     with contextlib.closing(connect(server)) as ws:
         assert ask(ws, forecast)["forecast"]["description"] == "Clear sky"
-    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=TIMEOUT)
     try:
         assert ask(ws, forecast)["forecast"]["description"] == "Ясно"
         week = ask(ws, {"type": "week", "id": 2, "city": "moscow"})["week"]
@@ -781,7 +800,7 @@ def test_the_connections_language_describes_the_weather(server):
 
 
 def test_the_librarys_close_reasons_in_russian_for_a_russian_connection(server):
-    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=TIMEOUT)
     try:
         ws.send("x" * (64 * 1024 + 1))
         code, reason = close_code(ws)
@@ -797,7 +816,7 @@ def test_the_librarys_close_reasons_in_russian_for_a_russian_connection(server):
 
 
 def test_invalid_utf8_is_closed_in_russian_for_a_russian_connection(server):
-    ws = websocket.create_connection(server.url + "?lang=ru", timeout=2)
+    ws = websocket.create_connection(server.url + "?lang=ru", timeout=TIMEOUT)
     try:
         ws.send(b"\xff\xfe", opcode=ABNF.OPCODE_TEXT)
         assert close_code(ws) == (1007, "текстовое сообщение не в кодировке UTF-8")
