@@ -13,7 +13,10 @@ gRPC), because it never looks inside the bytes::
         tap.show()          # the raw HTTP request and response, as text
         tap.show(language="ru")   # the same, headed in Russian: клиент → сервер (N байт)
 
-``tap.url`` is the server's URL with the tap's port in it.
+``tap.url`` is the server's URL with the tap's port in it.  The server may
+also be a shared room's (``mock_servers.room``): the tap then runs on the
+learner's machine in front of the teacher's server, and ``tap.url`` keeps the
+learner's path, ``/learners/<name>``.
 
 To compare one call with another, :func:`measure` records a single call and
 reads the protocols' framing (HTTP/1.1 messages, WebSocket frames, HTTP/2
