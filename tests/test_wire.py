@@ -254,13 +254,18 @@ def test_the_tap_does_not_hold_small_writes_back():
     with xmlrpc_server.start() as server, wire.tap(server) as tap:
         proxy = xmlrpc.client.ServerProxy(tap.url)
         proxy.list_cities()
-        times = []
-        for _ in range(5):
-            began = time.perf_counter()
-            proxy.get_forecast("moscow", "2026-06-01")
-            times.append(time.perf_counter() - began)
+
+        def calls_are_quick() -> bool:
+            times = []
+            for _ in range(5):
+                began = time.perf_counter()
+                proxy.get_forecast("moscow", "2026-06-01")
+                times.append(time.perf_counter() - began)
+            return statistics.median(times) < 0.035  # a delayed ACK alone is 40 ms
+
+        # Held back, every try is slow; a busy machine slows some tries only: so try again.
+        wait_until(calls_are_quick, what="five calls with a median under 35 ms")
         proxy("close")()
-    assert statistics.median(times) < 0.035  # a delayed ACK alone is 40 ms
 
 
 def test_handshake_helpers_match_the_rfc_example():
@@ -391,7 +396,8 @@ def test_the_tap_keeps_at_most_max_bytes_and_says_so(rest_server, capsys):
         tap.clear()
         assert tap.chunks == [] and tap.dropped == 0 and tap.read() == []
         raw_get(tap.url)  # recording starts again after a clear
-        wait_until(lambda: tap.read(), what="the new exchange recorded")
+        # The relay reads each chunk's framing after passing it on, each way in its own thread.
+        wait_until(lambda: len(tap.read()) >= 2, what="the new request and answer read")
         assert [p.summary for p in tap.read()][0] == "GET /cities/moscow HTTP/1.1"
 
 
@@ -399,8 +405,8 @@ def test_clear_frees_what_was_recorded(rest_server):
     with wire.tap(rest_server) as tap:
         for _ in range(20):
             raw_get(tap.url)
-        time.sleep(0.05)  # the relay has seen every connection close
         record = tap._record
+        wait_until(lambda: not record._readers, what="the relay to see every connection close")
         assert record._chunks and record._messages
         tap.clear()
         assert record._chunks == [] and record._messages == [] and record._kept == 0
