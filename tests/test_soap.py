@@ -15,6 +15,7 @@ import requests
 import xmlschema
 import zeep
 from lxml import etree
+from waiting import QUICK  # tests/waiting.py
 from xmlschema.extras.wsdl import Wsdl11Document
 
 from mock_servers import soap, soap_envelope, weather
@@ -377,7 +378,8 @@ def test_the_parser_alone_never_loads_or_expands_entities(monkeypatch):
             soap.parse_xml(document.encode())
         assert caught.value.code in ("MALFORMED_XML", "FORBIDDEN_XML")
         assert "root:" not in caught.value.message
-        assert time.perf_counter() - started < 1
+        # Milliseconds; an expansion would take far longer (or all the memory).
+        assert time.perf_counter() - started < 5
 
 
 def test_comments_are_ignored(server):
@@ -456,11 +458,11 @@ def test_start_and_stop_are_fast_and_leave_nothing_behind():
     for _ in range(5):
         started = time.perf_counter()
         running = soap.start()
-        assert time.perf_counter() - started < 0.1
+        assert time.perf_counter() - started < QUICK  # figures: benchmarks/soap_server.py
         assert_still_serving(running)
         stopping = time.perf_counter()
         running.stop()
-        assert time.perf_counter() - stopping < 0.1
+        assert time.perf_counter() - stopping < QUICK
         assert not running.running
         with pytest.raises(requests.ConnectionError):
             requests.get(running.url + "?wsdl", timeout=1)
