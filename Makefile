@@ -15,7 +15,7 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test test-browser lint install install-dev clean grade
+.PHONY: lab test test-room test-browser lint install install-dev clean grade
 
 # The learner's install (what make lab, Binder and a hub image use): no test, lint or grading tools.
 install: $(VENV)/.installed
@@ -44,6 +44,10 @@ lint: install-dev
 test: lint | $(VENV)/.sandbox-installed
 	$(BIN)/python -m pytest --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval --nbval-cell-timeout 60 --ignore=tests/browser tests notebooks solutions
+
+# 30 simulated learners run lessons 01-04 at once against one shared room (about 3 minutes, 3 GiB).
+test-room: install-dev
+	$(BIN)/python -m pytest -p no:nbval -m room -s tests/test_room.py
 
 # Every lesson in JupyterLab in headless Chromium (Debian's package, installed here if missing).
 test-browser: $(VENV)/.browser-installed
