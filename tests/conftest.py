@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Callable
 
 import pytest
 from waiting import WAIT, wait_until  # tests/waiting.py: test modules import it too
-
-# No test, and no notebook kernel nbval starts (kernels inherit this environment), ever uses a
-# shared room a developer joined with `python -m mock_servers.room join`: servers of their own.
-os.environ["API_COURSE_ROOM"] = "off"
 
 
 def free_port() -> int:
