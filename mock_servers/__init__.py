@@ -12,7 +12,10 @@ running server (see :mod:`mock_servers.runner`)::
 All of them serve the same facts, from :mod:`mock_servers.weather`.  For a
 room, ``python -m mock_servers STYLE --host 0.0.0.0`` runs one in the
 foreground (see :mod:`mock_servers.__main__`), within the bounds of
-:mod:`mock_servers.limits`.
+:mod:`mock_servers.limits`; ``python -m mock_servers room`` runs every style
+for a whole class (:mod:`mock_servers.room_server`), and a learner who has run
+``python -m mock_servers.room join URL`` gets the room's servers from
+``start()`` (:mod:`mock_servers.room`; ``start(own=True)``: a server of one's own).
 """
 
 from mock_servers.runner import running_servers, stop_all

@@ -184,7 +184,7 @@ def check_server(style: str, text: dict) -> Result:
     label = text["server"].format(style=style)
     try:
         module = importlib.import_module(module_name)
-        server = module.start()
+        server = module.start(own=True)  # this machine's install, even after a room join
     except Exception as error:
         return Result(False, label, text["server_fix"], f"{type(error).__name__}: {error}")
     try:

@@ -195,12 +195,18 @@ class WeatherSocket:
         self.idle_timeout = idle_timeout
         self.clients: list[Client] = []
         self.lock = threading.Lock()
-        self.count = 0
+        # Connections are numbered within their learner's space (None: no prefix), so in a
+        # shared room a learner's phones are client-1, client-2, ... as on a server of their own.
+        self.counts: dict[str | None, int] = {}
 
-    def new_name(self) -> str:
+    def new_name(self, space: str | None = None) -> str:
         with self.lock:
-            self.count += 1
-            return f"client-{self.count}"
+            if space not in self.counts and len(self.counts) > limits.MAX_LEARNER_SPACES:
+                # Bounded: forget the counts of spaces nobody is connected in.
+                connected = {client.connection.space for client in self.clients}
+                self.counts = {key: n for key, n in self.counts.items() if key in connected}
+            self.counts[space] = self.counts.get(space, 0) + 1
+            return f"client-{self.counts[space]}"
 
     def handle(self, connection: Connection) -> None:
         """Serve one connection until it closes (runs in its own thread)."""
@@ -427,7 +433,7 @@ def start(
             if response.status_code == 101:
                 # Named before the client hears back, so clients that connect
                 # one after the other are client-1, client-2, ...
-                connection.name = service.new_name()
+                connection.name = service.new_name(connection.space)
                 line += f" {connection.name}"
             log.record(line)
             return in_language(connection, response)

@@ -259,6 +259,9 @@ def test_alerts_stay_in_their_space(a_room):
         while (message := json.loads(listeners["anna"].recv()))["type"] != "alert":
             pass
         assert message["text"] == "Storm"
+        # Connections are numbered within a space: anna's listener was her client-1, so her
+        # sender is client-2 however many others the room has (as on a server of her own).
+        assert message["from"] == "client-2"
         # Without a prefix, alerts reach the others without one, as before.
         other = ws_connect(endpoints["nobody"])
         try:
