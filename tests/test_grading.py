@@ -1,9 +1,11 @@
 """Homework: solutions, the exercises made from them, and grading in the sandbox.
 
-One grading run is shared by most tests below (the module fixture ``graded``): for every
-assignment that has hidden tests, a solved, a partly solved and an unsolved notebook; for
-01_rest_en only, each kind of broken submission (tests/fixtures/submissions), each cheat
-(tests/fixtures/cheats) and each bad file.  Every kind is graded once, in one batch.
+Most tests below read the shared grading runs (tests/grading_runs.py, the module fixture
+``graded``): for every assignment that has hidden tests, a solved, a partly solved and an
+unsolved notebook; for 01_rest_en only, each kind of broken submission
+(tests/fixtures/submissions), each cheat (tests/fixtures/cheats) and each bad file.  Every kind
+is graded once, in two runs side by side that start with this module; the tests that grade
+nothing or grade on their own come first and run meanwhile.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+import grading_runs  # tests/grading_runs.py: the runs shared with test_homework.py
 import pytest
+from grading_runs import BROKEN, CELL_TIMEOUT, MEMORY, SECRET
 from test_notebooks import code_shape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,19 +35,23 @@ CHEATS = FIXTURES / "cheats"
 HIDDEN = SOLUTIONS / "hidden_tests"
 ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file())
 LESSONS = sorted({name.rsplit("_", 1)[0] for name in ASSIGNMENTS})
-GRADED = [name for name in ASSIGNMENTS if (HIDDEN / f"{name.rsplit('_', 1)[0]}.py").is_file()]
-BROKEN = "01_rest_en"  # the assignment each kind of broken submission and cheat is tried on
-CELL_TIMEOUT = 10  # seconds, for the tricks: endless loops are stopped after this
-HONEST_CELL_TIMEOUT = 90  # seconds: lesson 05's first cell takes 10 s and more under load
-MEMORY = 512  # MiB, below the default so that the memory hog is stopped sooner
-SECRET = "GRADER_SECRET_VARIABLE"
+GRADED = grading_runs.graded_assignments()
 
 sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(CHEATS))
-import make_cheats  # noqa: E402 - tests/fixtures/cheats, found through the line above
+sys.path.insert(0, str(FIXTURES))
+import make_cheats  # noqa: E402 - tests/fixtures/cheats, on the path since grading_runs
+import make_submissions  # noqa: E402 - tests/fixtures, found through the line above
 from grading import hidden, limits  # noqa: E402 - tools/grading, found through the line above
 
 pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def start_grading_early(request, tmp_path_factory):
+    """Start the shared runs the selected tests read, before this module's first test."""
+    grading_runs.start_needed(request.session, tmp_path_factory)
+    yield
+    grading_runs.stop_all()
 
 
 def notebook(folder: Path, name: str) -> dict:
@@ -90,56 +98,18 @@ def printed(out: Path, learner: str, name: str = BROKEN) -> str:
 class Graded:
     """The shared grading runs: honest notebooks, and tricks (cheats, broken and bad files)."""
 
-    def __init__(self, honest: Path, tricks: Path, stdout: str, bad: dict) -> None:
-        self.honest, self.tricks, self.stdout, self.bad = honest, tricks, stdout, bad
-        self.honest_rows = read_rows(honest)
-        self.rows = {**self.honest_rows, **read_rows(tricks)}
+    def __init__(self, honest: grading_runs.Run, tricks: grading_runs.Run) -> None:
+        self.honest, self.tricks = honest.out, tricks.out
+        self.stdout, self.bad = honest.stdout + tricks.stdout, tricks.bad
+        self.honest_rows = read_rows(self.honest)
+        self.rows = {**self.honest_rows, **read_rows(self.tricks)}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade every kind of submission once, in two runs side by side.
-
-    Honest notebooks get a generous cell limit (lesson 05's first cell imports for seconds on
-    a loaded machine); the tricks a short one, so that the endless loops end soon.
-    """
-    honest = tmp_path_factory.mktemp("honest")
-    # Lean: the code and hidden tests of ru and en are the same; Russian feedback is read
-    # from 01_rest_ru.
-    for name in GRADED:
-        for kind in ("solved", "partial", "unsolved"):
-            if kind == "solved" or name.endswith("_en") or name == "01_rest_ru":
-                (honest / kind).mkdir(exist_ok=True)
-                shutil.copy(SUBMISSIONS / kind / f"{name}.ipynb", honest / kind)
-    tricks = tmp_path_factory.mktemp("tricks")
-    for kind in ("endless_loop", "unstoppable_loop", "kernel_death", "tests_deleted"):
-        (tricks / kind).mkdir()
-        shutil.copy(SUBMISSIONS / kind / f"{BROKEN}.ipynb", tricks / kind)
-    (tricks / "wrong_assignment").mkdir()
-    shutil.copy(SUBMISSIONS / "wrong_assignment" / f"{BROKEN}.ipynb", tricks / "wrong_assignment")
-    shutil.copytree(SUBMISSIONS / "not_a_notebook", tricks / "not_a_notebook")
-    for kind in make_cheats.CHEATS:
-        shutil.copytree(CHEATS / kind, tricks / kind)
-    bad = make_cheats.add_bad_files(tricks)
-    home = tmp_path_factory.mktemp("home")
-    (home / "secret.txt").write_text("the grader's own file", encoding="utf-8")
-    env = dict(os.environ, HOME=str(home), **{SECRET: "do not show"})
-    runs = []
-    for folder, cell_timeout in ((honest, HONEST_CELL_TIMEOUT), (tricks, CELL_TIMEOUT)):
-        out = tmp_path_factory.mktemp(f"{folder.name}_grades")
-        command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out)]
-        command += ["--cell-timeout", str(cell_timeout), "--timeout", "240"]
-        command += ["--memory", str(MEMORY), "--jobs", "3"]
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        runs.append((out, process))
-    stdout = ""
-    for _out, process in runs:
-        printed_here, _ = process.communicate(timeout=550)
-        assert process.returncode == 0, printed_here
-        stdout += printed_here
-    return Graded(runs[0][0], runs[1][0], stdout, bad)
+    """Both shared runs (tests/grading_runs.py), once they have ended."""
+    runs = [grading_runs.start(kind, tmp_path_factory).wait() for kind in ("honest", "tricks")]
+    return Graded(*runs)
 
 
 def row(graded, learner: str, name: str = BROKEN) -> dict:
@@ -169,10 +139,9 @@ def test_exercises_are_generated_from_the_solutions():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_example_submissions_and_cheats_are_up_to_date():
-    for script in (FIXTURES / "make_submissions.py", CHEATS / "make_cheats.py"):
-        result = run(str(script), "--check")
-        assert result.returncode == 0, result.stdout + result.stderr
+def test_example_submissions_and_cheats_are_up_to_date(capsys):
+    for script in (make_submissions, make_cheats):
+        assert script.main(["--check"]) == 0, capsys.readouterr()
 
 
 def test_exercises_hold_no_hidden_tests_folder():
@@ -240,6 +209,72 @@ def test_russian_task_text_is_russian(lesson):
         if cell["cell_type"] == "markdown" and nbgrader(cell).get("locked"):
             text = "".join(cell["source"])
             assert any("а" <= letter <= "я" for letter in text.lower()), text[:80]
+
+
+# --------------------------------------------------------------------------
+# Grading runs of their own (while the shared runs grade): time limits, the sandbox
+# missing, trusted work, Ctrl-C
+
+
+def test_a_notebook_too_slow_in_all_and_strangers_without_the_sandbox(tmp_path):
+    folder = tmp_path / "submissions"
+    (folder / "slow").mkdir(parents=True)
+    (folder / "lost").mkdir()
+    shutil.copy(SUBMISSIONS / "endless_loop" / f"{BROKEN}.ipynb", folder / "slow")
+    lesson = ROOT / "notebooks" / "ru" / "01_rest.ru.ipynb"  # a notebook, but no exercise's
+    shutil.copy(lesson, folder / "lost" / "01_rest_ru.ipynb")
+    (folder / "notes.txt").write_text("not in a learner's folder", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("tools/grade.py", str(folder), "--out", str(out), "--timeout", "3", "--no-sandbox")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "notes.txt is in no learner's folder" in result.stderr
+    rows = read_rows(out)
+    slow, lost = rows[("slow", BROKEN)], rows[("lost", "01_rest_ru")]
+    assert (slow["status"], slow["score"], slow["sandbox"]) == ("timed_out", "0", "none")
+    assert slow["reason"].startswith("Graded without the sandbox (--no-sandbox)")
+    assert "ran longer than 3 s in all" in slow["reason"]
+    assert (lost["status"], lost["score"], lost["sandbox"]) == ("unknown_assignment", "0", "none")
+    feedback = (out / "feedback" / "lost.md").read_text(encoding="utf-8")
+    assert "Ни одна ячейка этого блокнота не взята из заданий курса" in feedback
+
+
+def test_without_the_sandbox_grading_stops_and_names_what_is_missing(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))  # no bwrap, no unshare on it
+    result = run("tools/grade.py", str(SUBMISSIONS), "--out", str(tmp_path / "out"), env=env)
+    assert result.returncode == 3
+    assert "missing: the command bwrap (Debian package bubblewrap)" in result.stderr
+    assert "--no-sandbox" in result.stderr
+
+
+def test_grading_a_missing_folder_is_a_usage_error(tmp_path):
+    result = run("tools/grade.py", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "is not a folder" in result.stderr
+
+
+def test_ctrl_c_keeps_the_results_so_far_and_a_second_run_finishes(tmp_path):
+    folder = tmp_path / "submissions"
+    for number in range(3):
+        (folder / f"learner{number}").mkdir(parents=True)
+        shutil.copy(SUBMISSIONS / "unsolved" / f"{BROKEN}.ipynb", folder / f"learner{number}")
+    out = tmp_path / "out"
+    command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out)]
+    process = subprocess.Popen(
+        command + ["--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 300
+    while not list(out.glob("results/*/*.json")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Stopped by Ctrl-C" in stdout, stdout
+    done = len(read_rows(out))
+    assert 1 <= done < 3
+    cgroups = limits.own_cgroup("pids") / "course-grading"
+    assert not list(cgroups.glob(f"{process.pid}-*"))  # nothing of the stopped run is left
+    again = run(*command[1:], "--jobs", "2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(read_rows(out)) == 3 and f"Graded {3 - done} submissions" in again.stdout
+    assert f"Kept {done} results of earlier runs" in again.stdout
 
 
 # --------------------------------------------------------------------------
@@ -434,7 +469,7 @@ def test_written_answers_come_with_the_task_and_the_marks_are_merged(graded, tmp
 
 
 # --------------------------------------------------------------------------
-# Runs that add up, time limits, the sandbox missing, trusted work
+# Runs that add up
 
 
 def test_a_later_batch_adds_results_and_a_rerun_grades_only_what_is_new(graded, tmp_path):
@@ -453,64 +488,3 @@ def test_a_later_batch_adds_results_and_a_rerun_grades_only_what_is_new(graded, 
     assert rows[("late_learner", BROKEN)]["status"] == "ok"
     assert "Graded 1 submissions" in result.stdout  # the solved one was kept, not run again
     assert "Kept 1 results of earlier runs" in result.stdout
-
-
-def test_a_notebook_too_slow_in_all_and_strangers_without_the_sandbox(tmp_path):
-    folder = tmp_path / "submissions"
-    (folder / "slow").mkdir(parents=True)
-    (folder / "lost").mkdir()
-    shutil.copy(SUBMISSIONS / "endless_loop" / f"{BROKEN}.ipynb", folder / "slow")
-    lesson = ROOT / "notebooks" / "ru" / "01_rest.ru.ipynb"  # a notebook, but no exercise's
-    shutil.copy(lesson, folder / "lost" / "01_rest_ru.ipynb")
-    (folder / "notes.txt").write_text("not in a learner's folder", encoding="utf-8")
-    out = tmp_path / "out"
-    result = run("tools/grade.py", str(folder), "--out", str(out), "--timeout", "3", "--no-sandbox")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "notes.txt is in no learner's folder" in result.stderr
-    rows = read_rows(out)
-    slow, lost = rows[("slow", BROKEN)], rows[("lost", "01_rest_ru")]
-    assert (slow["status"], slow["score"], slow["sandbox"]) == ("timed_out", "0", "none")
-    assert slow["reason"].startswith("Graded without the sandbox (--no-sandbox)")
-    assert "ran longer than 3 s in all" in slow["reason"]
-    assert (lost["status"], lost["score"], lost["sandbox"]) == ("unknown_assignment", "0", "none")
-    feedback = (out / "feedback" / "lost.md").read_text(encoding="utf-8")
-    assert "Ни одна ячейка этого блокнота не взята из заданий курса" in feedback
-
-
-def test_without_the_sandbox_grading_stops_and_names_what_is_missing(tmp_path):
-    env = dict(os.environ, PATH=str(tmp_path))  # no bwrap, no unshare on it
-    result = run("tools/grade.py", str(SUBMISSIONS), "--out", str(tmp_path / "out"), env=env)
-    assert result.returncode == 3
-    assert "missing: the command bwrap (Debian package bubblewrap)" in result.stderr
-    assert "--no-sandbox" in result.stderr
-
-
-def test_grading_a_missing_folder_is_a_usage_error(tmp_path):
-    result = run("tools/grade.py", str(tmp_path / "nowhere"))
-    assert result.returncode == 2 and "is not a folder" in result.stderr
-
-
-def test_ctrl_c_keeps_the_results_so_far_and_a_second_run_finishes(tmp_path):
-    folder = tmp_path / "submissions"
-    for number in range(3):
-        (folder / f"learner{number}").mkdir(parents=True)
-        shutil.copy(SUBMISSIONS / "unsolved" / f"{BROKEN}.ipynb", folder / f"learner{number}")
-    out = tmp_path / "out"
-    command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out)]
-    process = subprocess.Popen(
-        command + ["--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 300
-    while not list(out.glob("results/*/*.json")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    process.send_signal(signal.SIGINT)
-    stdout, _ = process.communicate(timeout=120)
-    assert process.returncode == 130 and "Stopped by Ctrl-C" in stdout, stdout
-    done = len(read_rows(out))
-    assert 1 <= done < 3
-    cgroups = limits.own_cgroup("pids") / "course-grading"
-    assert not list(cgroups.glob(f"{process.pid}-*"))  # nothing of the stopped run is left
-    again = run(*command[1:], "--jobs", "2")
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert len(read_rows(out)) == 3 and f"Graded {3 - done} submissions" in again.stdout
-    assert f"Kept {done} results of earlier runs" in again.stdout

@@ -4,9 +4,10 @@ tests/test_grading.py grades the honest example submissions (solved, partial, un
 broken ones.  Here: the task texts state the points their checks give, every written task has a
 rubric in both languages, and the two learners of plausibly wrong answers
 (tests/fixtures/wrong_answers.py) get exactly the points stated for each task, never a task's
-full points.  They are graded in one batch through tools/grade.py; their code is the same in
-both languages (checked here), so the English notebooks are graded and the Russian ones are
-compared with them.
+full points.  They are graded through tools/grade.py in the run shared with
+tests/test_grading.py (tests/grading_runs.py); their code is the same in both languages
+(checked here), so the English notebooks are graded and the Russian ones are compared with
+them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+import grading_runs  # tests/grading_runs.py: the runs shared with test_grading.py
 import nbformat
 import pytest
 
@@ -154,27 +154,24 @@ def test_wrong_answers_are_the_same_code_in_both_languages(learner):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def start_grading_early(request, tmp_path_factory):
+    """Start the shared runs the selected tests read, before this module's first test."""
+    grading_runs.start_needed(request.session, tmp_path_factory)
+    yield
+    grading_runs.stop_all()
+
+
 @pytest.fixture(scope="module")
 def wrong_graded(tmp_path_factory):
-    """The fixture learners' English notebooks, graded at once: {(learner, lesson): result}."""
-    folder = tmp_path_factory.mktemp("wrong")
-    for learner in wrong_answers.ANSWERS:
-        (folder / learner).mkdir()
-        for lesson_name in wrong_answers.ANSWERS[learner]:
-            shutil.copy(SUBMISSIONS / learner / f"{lesson_name}_en.ipynb", folder / learner)
-    out = tmp_path_factory.mktemp("wrong_grades")
-    result = subprocess.run(
-        [sys.executable, "tools/grade.py", str(folder), "--out", str(out), "--jobs", "4"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    """The fixture learners' English notebooks, graded in the shared honest run
+    (tests/grading_runs.py): {(learner, lesson): result}."""
+    out = grading_runs.start("honest", tmp_path_factory).wait().out
     found = {}
-    for path in (out / "results").glob("*/*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        found[(data["learner"], lesson(data["assignment"]))] = data
+    for learner in wrong_answers.ANSWERS:
+        for path in (out / "results" / learner).glob("*.json"):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            found[(data["learner"], lesson(data["assignment"]))] = data
     return found
 
 

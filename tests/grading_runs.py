@@ -1,0 +1,139 @@
+"""The grading runs tests/test_grading.py and tests/test_homework.py share, started early.
+
+Grading the example submissions is most of these tests' time.  Each kind of submission is
+graded once, in two runs of tools/grade.py side by side, started as soon as a module whose
+selected tests read them begins (``start_needed``), so that the tests that grade nothing run
+meanwhile; a test that reads a run waits for it (``Run.wait``).
+
+- ``honest``: every assignment solved, and partly solved and unsolved (the English notebooks,
+  and 01_rest_ru for the Russian feedback; the code and hidden tests of ru and en are the
+  same), with the English notebooks of the learners of plausibly wrong answers
+  (tests/fixtures/wrong_answers.py).  A generous cell limit: lesson 05's first cell imports for
+  seconds on a loaded machine.
+- ``tricks``: for 01_rest_en only, each kind of broken submission (tests/fixtures/submissions),
+  each cheat (tests/fixtures/cheats) and each bad file; a short cell limit, so that the endless
+  loops end soon.  It runs with a HOME and an environment variable the cheats must not see.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SUBMISSIONS = FIXTURES / "submissions"
+CHEATS = FIXTURES / "cheats"
+HIDDEN = ROOT / "solutions" / "hidden_tests"
+BROKEN = "01_rest_en"  # the assignment each kind of broken submission and cheat is tried on
+BROKEN_KINDS = ("endless_loop", "unstoppable_loop", "kernel_death", "tests_deleted")
+CELL_TIMEOUT = 10  # seconds, for the tricks: endless loops are stopped after this
+HONEST_CELL_TIMEOUT = 90  # seconds: lesson 05's first cell takes 10 s and more under load
+MEMORY = 512  # MiB, below the default so that the memory hog is stopped sooner
+SECRET = "GRADER_SECRET_VARIABLE"
+
+sys.path.insert(0, str(FIXTURES))
+sys.path.insert(0, str(CHEATS))
+import make_cheats  # noqa: E402 - tests/fixtures/cheats, found through the line above
+import wrong_answers  # noqa: E402 - tests/fixtures, found through the line above
+
+
+def graded_assignments() -> list[str]:
+    """The assignments that have hidden tests, e.g. 01_rest_en."""
+    return sorted(
+        p.name
+        for p in (ROOT / "solutions").iterdir()
+        if (p / f"{p.name}.ipynb").is_file()
+        and (HIDDEN / f"{p.name.rsplit('_', 1)[0]}.py").is_file()
+    )
+
+
+class Run:
+    """One run of tools/grade.py in the background: its submissions, its output folder."""
+
+    def __init__(self, folder: Path, out: Path, options: list[str], env: dict, bad: dict) -> None:
+        self.folder, self.out, self.bad = folder, out, bad
+        command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out), *options]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.stdout: str | None = None
+
+    def wait(self) -> Run:
+        """Wait for the run to end (once); it must have ended well."""
+        if self.stdout is None:
+            self.stdout, _ = self.process.communicate(timeout=550)
+        assert self.process.returncode == 0, self.stdout
+        return self
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+RUNS: dict[str, Run] = {}
+READERS = {"graded": ("honest", "tricks"), "wrong_graded": ("honest",)}  # fixture: runs it reads
+
+
+def start_needed(session, tmp_path_factory) -> None:
+    """Start the runs that the selected tests read (by their fixtures), unless started."""
+    used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for fixture, kinds in READERS.items():
+        if fixture in used:
+            for kind in kinds:
+                start(kind, tmp_path_factory)
+
+
+def start(kind: str, tmp_path_factory) -> Run:
+    """The run ``kind`` ("honest" or "tricks"), started if it is not yet."""
+    if kind not in RUNS:
+        folder = tmp_path_factory.mktemp(kind)
+        bad = {}
+        # Jobs: the honest run has more notebooks, and longer ones, many of them waiting on
+        # purpose (a stream, a deadline); the two runs then end at about the same time.
+        if kind == "honest":
+            honest(folder)
+            options = ["--cell-timeout", str(HONEST_CELL_TIMEOUT), "--jobs", "6"]
+        else:
+            bad = tricks(folder)
+            options = ["--cell-timeout", str(CELL_TIMEOUT), "--jobs", "3"]
+        options += ["--timeout", "240", "--memory", str(MEMORY)]
+        home = tmp_path_factory.mktemp(f"{kind}_home")
+        (home / "secret.txt").write_text("the grader's own file", encoding="utf-8")
+        env = dict(os.environ, HOME=str(home), **{SECRET: "do not show"})
+        out = tmp_path_factory.mktemp(f"{kind}_grades")
+        RUNS[kind] = Run(folder, out, options, env, bad)
+    return RUNS[kind]
+
+
+def stop_all() -> None:
+    """End of the session: stop the runs no test waited for (their tests were not selected)."""
+    for run in RUNS.values():
+        run.stop()
+
+
+def honest(folder: Path) -> None:
+    for name in graded_assignments():
+        for kind in ("solved", "partial", "unsolved"):
+            if kind == "solved" or name.endswith("_en") or name == "01_rest_ru":
+                (folder / kind).mkdir(exist_ok=True)
+                shutil.copy(SUBMISSIONS / kind / f"{name}.ipynb", folder / kind)
+    for learner in wrong_answers.ANSWERS:
+        (folder / learner).mkdir()
+        for lesson in wrong_answers.ANSWERS[learner]:
+            shutil.copy(SUBMISSIONS / learner / f"{lesson}_en.ipynb", folder / learner)
+
+
+def tricks(folder: Path) -> dict:
+    """Copy the tricks into ``folder``; the bad files' {(learner, key): (status, reason)}."""
+    for kind in (*BROKEN_KINDS, "wrong_assignment"):
+        (folder / kind).mkdir()
+        shutil.copy(SUBMISSIONS / kind / f"{BROKEN}.ipynb", folder / kind)
+    shutil.copytree(SUBMISSIONS / "not_a_notebook", folder / "not_a_notebook")
+    for kind in make_cheats.CHEATS:
+        shutil.copytree(CHEATS / kind, folder / kind)
+    return make_cheats.add_bad_files(folder)
