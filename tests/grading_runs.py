@@ -34,6 +34,16 @@ CELL_TIMEOUT = 10  # seconds, for the tricks: endless loops are stopped after th
 HONEST_CELL_TIMEOUT = 90  # seconds: lesson 05's first cell takes 10 s and more under load
 MEMORY = 512  # MiB, below the default so that the memory hog is stopped sooner
 SECRET = "GRADER_SECRET_VARIABLE"
+# The grader takes learners in the order of their folders' names.  These learners' notebooks
+# wait longest (a loop until the cell limit, a stream without a deadline), mostly idle: they
+# go first, so that they do not end a run long after the others.
+FIRST = ("endless_loop", "unstoppable_loop", "wrong_1", "wrong_2")
+
+
+def folder(learner: str) -> str:
+    """The learner's folder (and name in the results): FIRST ones get a prefix that sorts first."""
+    return f"0_{learner}" if learner in FIRST else learner
+
 
 sys.path.insert(0, str(FIXTURES))
 sys.path.insert(0, str(CHEATS))
@@ -54,9 +64,9 @@ def graded_assignments() -> list[str]:
 class Run:
     """One run of tools/grade.py in the background: its submissions, its output folder."""
 
-    def __init__(self, folder: Path, out: Path, options: list[str], env: dict, bad: dict) -> None:
-        self.folder, self.out, self.bad = folder, out, bad
-        command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out), *options]
+    def __init__(self, submitted: Path, out: Path, options: list[str], env: dict, bad: dict):
+        self.submitted, self.out, self.bad = submitted, out, bad
+        command = [sys.executable, "tools/grade.py", str(submitted), "--out", str(out), *options]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -91,22 +101,22 @@ def start_needed(session, tmp_path_factory) -> None:
 def start(kind: str, tmp_path_factory) -> Run:
     """The run ``kind`` ("honest" or "tricks"), started if it is not yet."""
     if kind not in RUNS:
-        folder = tmp_path_factory.mktemp(kind)
+        submitted = tmp_path_factory.mktemp(kind)
         bad = {}
         # Jobs: the honest run has more notebooks, and longer ones, many of them waiting on
         # purpose (a stream, a deadline); the two runs then end at about the same time.
         if kind == "honest":
-            honest(folder)
+            honest(submitted)
             options = ["--cell-timeout", str(HONEST_CELL_TIMEOUT), "--jobs", "6"]
         else:
-            bad = tricks(folder)
+            bad = tricks(submitted)
             options = ["--cell-timeout", str(CELL_TIMEOUT), "--jobs", "3"]
         options += ["--timeout", "240", "--memory", str(MEMORY)]
         home = tmp_path_factory.mktemp(f"{kind}_home")
         (home / "secret.txt").write_text("the grader's own file", encoding="utf-8")
         env = dict(os.environ, HOME=str(home), **{SECRET: "do not show"})
         out = tmp_path_factory.mktemp(f"{kind}_grades")
-        RUNS[kind] = Run(folder, out, options, env, bad)
+        RUNS[kind] = Run(submitted, out, options, env, bad)
     return RUNS[kind]
 
 
@@ -116,24 +126,24 @@ def stop_all() -> None:
         run.stop()
 
 
-def honest(folder: Path) -> None:
+def honest(target: Path) -> None:
     for name in graded_assignments():
         for kind in ("solved", "partial", "unsolved"):
             if kind == "solved" or name.endswith("_en") or name == "01_rest_ru":
-                (folder / kind).mkdir(exist_ok=True)
-                shutil.copy(SUBMISSIONS / kind / f"{name}.ipynb", folder / kind)
+                (target / kind).mkdir(exist_ok=True)
+                shutil.copy(SUBMISSIONS / kind / f"{name}.ipynb", target / kind)
     for learner in wrong_answers.ANSWERS:
-        (folder / learner).mkdir()
+        (target / folder(learner)).mkdir()
         for lesson in wrong_answers.ANSWERS[learner]:
-            shutil.copy(SUBMISSIONS / learner / f"{lesson}_en.ipynb", folder / learner)
+            shutil.copy(SUBMISSIONS / learner / f"{lesson}_en.ipynb", target / folder(learner))
 
 
-def tricks(folder: Path) -> dict:
-    """Copy the tricks into ``folder``; the bad files' {(learner, key): (status, reason)}."""
+def tricks(target: Path) -> dict:
+    """Copy the tricks into ``target``; the bad files' {(learner, key): (status, reason)}."""
     for kind in (*BROKEN_KINDS, "wrong_assignment"):
-        (folder / kind).mkdir()
-        shutil.copy(SUBMISSIONS / kind / f"{BROKEN}.ipynb", folder / kind)
-    shutil.copytree(SUBMISSIONS / "not_a_notebook", folder / "not_a_notebook")
+        (target / folder(kind)).mkdir()
+        shutil.copy(SUBMISSIONS / kind / f"{BROKEN}.ipynb", target / folder(kind))
+    shutil.copytree(SUBMISSIONS / "not_a_notebook", target / "not_a_notebook")
     for kind in make_cheats.CHEATS:
-        shutil.copytree(CHEATS / kind, folder / kind)
-    return make_cheats.add_bad_files(folder)
+        shutil.copytree(CHEATS / kind, target / kind)
+    return make_cheats.add_bad_files(target)

@@ -113,7 +113,7 @@ def graded(tmp_path_factory):
 
 
 def row(graded, learner: str, name: str = BROKEN) -> dict:
-    return graded.rows[(learner, name)]
+    return graded.rows[(grading_runs.folder(learner), name)]
 
 
 def outcome(graded, learner: str, name: str = BROKEN) -> tuple[float, str, str]:

@@ -169,9 +169,9 @@ def wrong_graded(tmp_path_factory):
     out = grading_runs.start("honest", tmp_path_factory).wait().out
     found = {}
     for learner in wrong_answers.ANSWERS:
-        for path in (out / "results" / learner).glob("*.json"):
+        for path in (out / "results" / grading_runs.folder(learner)).glob("*.json"):
             data = json.loads(path.read_text(encoding="utf-8"))
-            found[(data["learner"], lesson(data["assignment"]))] = data
+            found[(learner, lesson(data["assignment"]))] = data
     return found
 
 
