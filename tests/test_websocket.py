@@ -188,7 +188,15 @@ def test_each_subscription_has_its_own_sequence(server):
     with connection(server) as first, connection(server) as second:
         ask(first, {"type": "subscribe", "id": 1, "city": "sochi"})
         ask(first, {"type": "subscribe", "id": 2, "city": "london"})
-        first_updates = updates(first, 6)
+        first_updates = []
+
+        def each_city_sent_two() -> bool:
+            first_updates.extend(updates(first, 1))
+            cities = [message["city"] for _, message in first_updates]
+            return cities.count("sochi") >= 2 and cities.count("london") >= 2
+
+        # London's updates start later: on a busy machine, several of Sochi's later.
+        wait_until(each_city_sent_two, what="two updates of each city")
         ask(second, {"type": "subscribe", "id": 1, "city": "sochi"})
         second_updates = updates(second, 2)
     for city in ("sochi", "london"):
@@ -633,7 +641,8 @@ def test_a_client_that_does_not_read_for_many_pings_is_not_closed():
 
 
 def test_an_idle_connection_is_closed_with_1001_but_not_one_with_a_subscription():
-    with websocket_server.start(idle_timeout=0.3, push_interval=0.05) as running:
+    # The subscription must come within idle_timeout of the handshake: 1 s, for a busy machine.
+    with websocket_server.start(idle_timeout=1.0, push_interval=0.05) as running:
         with (
             contextlib.closing(connect(running)) as idle,
             contextlib.closing(connect(running)) as listening,
