@@ -29,5 +29,14 @@ STYLES = {
     "grpc": "mock_servers.grpc",
     "websocket": "mock_servers.websocket_server",
 }
+# Each style's name as people write it.
+NAMES = {
+    "rest": "REST",
+    "soap": "SOAP",
+    "xmlrpc": "XML-RPC",
+    "jsonrpc": "JSON-RPC",
+    "grpc": "gRPC",
+    "websocket": "WebSocket",
+}
 
-__all__ = ["STYLES", "running_servers", "stop_all"]
+__all__ = ["NAMES", "STYLES", "running_servers", "stop_all"]

@@ -23,26 +23,8 @@ import os
 import sys
 
 from mock_servers import languages
+from mock_servers.room_layout import OFFSETS, PATHS, port_of
 from mock_servers.room_setting import RoomError, Setting, current
-
-# Each style's port, counted from the room's base port, and its path in a learner's space.
-OFFSETS = {"rest": 0, "soap": 1, "xmlrpc": 2, "jsonrpc": 3, "grpc": 4, "websocket": 5}
-PATHS = {
-    "rest": "",
-    "soap": "/soap",
-    "xmlrpc": "/RPC2",
-    "jsonrpc": "/jsonrpc",
-    "websocket": "/weather",
-}
-LANGUAGE_OFFSETS = {"en": 0, "ru": 10}  # one set of servers per language
-NAMES = {
-    "rest": "REST",
-    "soap": "SOAP",
-    "xmlrpc": "XML-RPC",
-    "jsonrpc": "JSON-RPC",
-    "grpc": "gRPC",
-    "websocket": "WebSocket",
-}
 
 LOG_NOTE = (
     "The request log is on the teacher's server, which the whole room shares, so it cannot be "
@@ -102,7 +84,7 @@ class SharedServer:
         self.language = languages.checked(language)
         self.name = setting.name
         self.host = setting.host
-        self.port = setting.port + LANGUAGE_OFFSETS[language] + OFFSETS[style]
+        self.port = port_of(setting.port, style, language)
         netloc = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
         if style == "grpc":
             self.url = netloc  # a gRPC target has no path, so no learner's space

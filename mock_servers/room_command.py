@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 
-from mock_servers import languages, room, room_setting
+from mock_servers import NAMES, languages, room, room_setting
 
 TIMEOUT = 3.0  # seconds a style may take to answer the check
 
@@ -88,7 +88,7 @@ def status(language: str) -> int:
         problems = list(pool.map(lambda server: problem_of(server, language), servers))
     for server, problem in zip(servers, problems):
         mark = "✓" if problem is None else "✗"
-        line = f"{mark} {room.NAMES[server.style]:<10} {server.url}"
+        line = f"{mark} {NAMES[server.style]:<10} {server.url}"
         print(line if problem is None else f"{line} — {problem}")
     failed = sum(problem is not None for problem in problems)
     if not failed:

@@ -45,6 +45,7 @@ import threading
 import time
 
 from mock_servers import (
+    NAMES,
     grpc,
     jsonrpc,
     limits,
@@ -55,26 +56,17 @@ from mock_servers import (
     websocket_server,
     xmlrpc,
 )
+from mock_servers.room_layout import LANGUAGE_OFFSETS, PORTS, port_of
 
-# Each style's module, its port counted from the room's base port, and how
-# it starts in the room (as the lessons start it).
+# Each style's module, and how it starts in the room (as the lessons start it); its port is
+# room_layout's.
 STYLES = {
-    "rest": (rest, 0, {}),
-    "soap": (soap, 1, {}),
-    "xmlrpc": (xmlrpc, 2, {}),
-    "jsonrpc": (jsonrpc, 3, {}),
-    "grpc": (grpc, 4, {}),
-    "websocket": (websocket_server, 5, {"push_interval": 0.2}),  # lesson 04's pace
-}
-LANGUAGE_OFFSETS = {"en": 0, "ru": 10}  # one set of servers per language
-PORTS = 16  # the room uses ports P to P+15
-NAMES = {
-    "rest": "REST",
-    "soap": "SOAP",
-    "xmlrpc": "XML-RPC",
-    "jsonrpc": "JSON-RPC",
-    "grpc": "gRPC",
-    "websocket": "WebSocket",
+    "rest": (rest, {}),
+    "soap": (soap, {}),
+    "xmlrpc": (xmlrpc, {}),
+    "jsonrpc": (jsonrpc, {}),
+    "grpc": (grpc, {}),
+    "websocket": (websocket_server, {"push_interval": 0.2}),  # lesson 04's pace
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
 # A learner's address on each style, HOST:PORT filled in by the learner's tools.
@@ -132,10 +124,6 @@ class Room:
         self.stop()
 
 
-def port_of(base: int, style: str, language: str) -> int:
-    return base + LANGUAGE_OFFSETS[language] + STYLES[style][1]
-
-
 def start_room(host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> Room:
     """Start every style in both languages on ports ``port`` to ``port + 15``.
 
@@ -145,7 +133,7 @@ def start_room(host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> Room:
     servers: dict[tuple[str, str], runner.RunningServer] = {}
     try:
         for language in LANGUAGE_OFFSETS:
-            for style, (module, _offset, options) in STYLES.items():
+            for style, (module, options) in STYLES.items():
                 wanted = port_of(port, style, language)
                 try:
                     servers[style, language] = module.start(

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
+from mock_servers import NAMES  # noqa: F401  (compare.NAMES: the styles' names)
+
 STYLES = ("rest", "soap", "xmlrpc", "jsonrpc", "grpc", "websocket")
-NAMES = {
-    "rest": "REST",
-    "soap": "SOAP",
-    "xmlrpc": "XML-RPC",
-    "jsonrpc": "JSON-RPC",
-    "grpc": "gRPC",
-    "websocket": "WebSocket",
-}
 # The questions measured side by side.  "Tell me when it changes" is not one
 # of them: it is a race over time (race.py), where every style that can hear of
 # changes follows the same stream of them.
