@@ -1,9 +1,10 @@
 """The grading runs tests/test_grading.py and tests/test_homework.py share, started early.
 
 Grading the example submissions is most of these tests' time.  Each kind of submission is
-graded once, in two runs of tools/grade.py side by side, started as soon as a module whose
-selected tests read them begins (``start_needed``), so that the tests that grade nothing run
-meanwhile; a test that reads a run waits for it (``Run.wait``).
+graded once, in two runs of tools/grade.py side by side in the background, started as soon as
+the session's tests are collected; the tests that read them go last in the session (the hooks
+below), so that the other tests run meanwhile.  A test that reads a run waits for it
+(``Run.wait``).
 
 - ``honest``: every assignment solved, and partly solved and unsolved (the English notebooks,
   and 01_rest_ru for the Russian feedback; the code and hidden tests of ru and en are the
@@ -19,9 +20,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -80,28 +85,29 @@ class Run:
         return self
 
     def stop(self) -> None:
+        """Stop the run as Ctrl-C does (its notebooks and their processes are stopped too)."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.communicate()
 
 
 RUNS: dict[str, Run] = {}
 READERS = {"graded": ("honest", "tricks"), "wrong_graded": ("honest",)}  # fixture: runs it reads
+TEMPORARY: list[Path] = []  # the runs' folder, made when the first run starts
 
 
-def start_needed(session, tmp_path_factory) -> None:
-    """Start the runs that the selected tests read (by their fixtures), unless started."""
-    used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
-    for fixture, kinds in READERS.items():
-        if fixture in used:
-            for kind in kinds:
-                start(kind, tmp_path_factory)
-
-
-def start(kind: str, tmp_path_factory) -> Run:
+def start(kind: str) -> Run:
     """The run ``kind`` ("honest" or "tricks"), started if it is not yet."""
     if kind not in RUNS:
-        submitted = tmp_path_factory.mktemp(kind)
+        if not TEMPORARY:
+            TEMPORARY.append(Path(tempfile.mkdtemp(prefix="grading-tests-")))
+        base = TEMPORARY[0]
+        submitted = base / kind
+        submitted.mkdir()
         bad = {}
         # Jobs: the honest run has more notebooks, and longer ones, many of them waiting on
         # purpose (a stream, a deadline); the two runs then end at about the same time.
@@ -112,18 +118,48 @@ def start(kind: str, tmp_path_factory) -> Run:
             bad = tricks(submitted)
             options = ["--cell-timeout", str(CELL_TIMEOUT), "--jobs", "3"]
         options += ["--timeout", "240", "--memory", str(MEMORY)]
-        home = tmp_path_factory.mktemp(f"{kind}_home")
+        home = base / f"{kind}_home"
+        home.mkdir()
         (home / "secret.txt").write_text("the grader's own file", encoding="utf-8")
         env = dict(os.environ, HOME=str(home), **{SECRET: "do not show"})
-        out = tmp_path_factory.mktemp(f"{kind}_grades")
-        RUNS[kind] = Run(submitted, out, options, env, bad)
+        RUNS[kind] = Run(submitted, base / f"{kind}_grades", options, env, bad)
     return RUNS[kind]
 
 
-def stop_all() -> None:
-    """End of the session: stop the runs no test waited for (their tests were not selected)."""
+# --------------------------------------------------------------------------
+# As a pytest plugin (``pytest_plugins`` in test_grading.py and test_homework.py): the runs
+# start as soon as the tests are collected, and the tests that read them go last, so that the
+# notebooks are graded while every other test of the session runs.
+
+
+def readers(items) -> list:
+    return [item for item in items if READERS.keys() & set(getattr(item, "fixturenames", ()))]
+
+
+@pytest.hookimpl(trylast=True)  # after the selection by -k and -m
+def pytest_collection_modifyitems(session, config, items) -> None:
+    last = readers(items)
+    if last:
+        ids = {id(item) for item in last}
+        items[:] = [item for item in items if id(item) not in ids] + last
+
+
+def pytest_collection_finish(session) -> None:
+    if session.config.option.collectonly:
+        return
+    used = {name for item in readers(session.items) for name in item.fixturenames}
+    for fixture, kinds in READERS.items():
+        if fixture in used:
+            for kind in kinds:
+                start(kind)
+
+
+def pytest_sessionfinish(session) -> None:
+    """Stop the runs no test waited for (the session was stopped early), remove their folder."""
     for run in RUNS.values():
         run.stop()
+    if TEMPORARY:
+        shutil.rmtree(TEMPORARY[0], ignore_errors=True)
 
 
 def honest(target: Path) -> None:

@@ -4,8 +4,8 @@ Most tests below read the shared grading runs (tests/grading_runs.py, the module
 ``graded``): for every assignment that has hidden tests, a solved, a partly solved and an
 unsolved notebook; for 01_rest_en only, each kind of broken submission
 (tests/fixtures/submissions), each cheat (tests/fixtures/cheats) and each bad file.  Every kind
-is graded once, in two runs side by side that start with this module; the tests that grade
-nothing or grade on their own come first and run meanwhile.
+is graded once, in two runs side by side that start as soon as the tests are collected; the
+tests that read them run last in the session, the others meanwhile.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-import grading_runs  # tests/grading_runs.py: the runs shared with test_homework.py
 import pytest
-from grading_runs import BROKEN, CELL_TIMEOUT, MEMORY, SECRET
 from test_notebooks import code_shape
+
+pytest.register_assert_rewrite("grading_runs")  # a plugin too: pytest_plugins below
+import grading_runs  # noqa: E402 - tests/grading_runs.py: the runs shared with test_homework.py
+from grading_runs import BROKEN, CELL_TIMEOUT, MEMORY, SECRET  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -44,14 +46,7 @@ import make_submissions  # noqa: E402 - tests/fixtures, found through the line a
 from grading import hidden, limits  # noqa: E402 - tools/grading, found through the line above
 
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def start_grading_early(request, tmp_path_factory):
-    """Start the shared runs the selected tests read, before this module's first test."""
-    grading_runs.start_needed(request.session, tmp_path_factory)
-    yield
-    grading_runs.stop_all()
+pytest_plugins = ["grading_runs"]  # its hooks start the shared runs early, their readers go last
 
 
 def notebook(folder: Path, name: str) -> dict:
@@ -106,9 +101,9 @@ class Graded:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded():
     """Both shared runs (tests/grading_runs.py), once they have ended."""
-    runs = [grading_runs.start(kind, tmp_path_factory).wait() for kind in ("honest", "tricks")]
+    runs = [grading_runs.start(kind).wait() for kind in ("honest", "tricks")]
     return Graded(*runs)
 
 

@@ -18,9 +18,11 @@ import re
 import sys
 from pathlib import Path
 
-import grading_runs  # tests/grading_runs.py: the runs shared with test_grading.py
 import nbformat
 import pytest
+
+pytest.register_assert_rewrite("grading_runs")  # a plugin too: pytest_plugins below
+import grading_runs  # noqa: E402 - tests/grading_runs.py: the runs shared with test_grading.py
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -34,6 +36,8 @@ SUBMISSIONS = ROOT / "tests" / "fixtures" / "submissions"
 HIDDEN = ROOT / "solutions" / "hidden_tests"
 NAMES = sorted(p.name for p in (ROOT / "solutions").iterdir() if (p / f"{p.name}.ipynb").is_file())
 LESSONS = sorted({name.rsplit("_", 1)[0] for name in NAMES})
+pytestmark = pytest.mark.timeout(600)  # wrong_graded waits for a grading run
+pytest_plugins = ["grading_runs"]  # its hooks start the shared runs early, their readers go last
 HEADING_POINTS = re.compile(r"\((\d+) (?:points?|балл\w*)")
 
 
@@ -154,19 +158,11 @@ def test_wrong_answers_are_the_same_code_in_both_languages(learner):
         )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def start_grading_early(request, tmp_path_factory):
-    """Start the shared runs the selected tests read, before this module's first test."""
-    grading_runs.start_needed(request.session, tmp_path_factory)
-    yield
-    grading_runs.stop_all()
-
-
 @pytest.fixture(scope="module")
-def wrong_graded(tmp_path_factory):
+def wrong_graded():
     """The fixture learners' English notebooks, graded in the shared honest run
     (tests/grading_runs.py): {(learner, lesson): result}."""
-    out = grading_runs.start("honest", tmp_path_factory).wait().out
+    out = grading_runs.start("honest").wait().out
     found = {}
     for learner in wrong_answers.ANSWERS:
         for path in (out / "results" / grading_runs.folder(learner)).glob("*.json"):
