@@ -170,6 +170,11 @@ class Tap:
                 )
             )
 
+    def wait_quiet(self, quiet: float = 0.01) -> None:
+        """Wait until no bytes came for ``quiet`` seconds and all that came has been read,
+        as :func:`measure` does before and after its call."""
+        _wait_until_quiet(self, quiet)
+
     def _turns(self) -> list[tuple[str, bytes]]:
         return _turns(self.chunks)
 
@@ -219,16 +224,25 @@ class _Recording:
     connection that began before a clear() is still read correctly after it,
     and clear() can really drop what was kept.  Chunks are numbered from the
     tap's start: ``Message.chunk`` is that number.
+
+    The relay frames a chunk only after passing it on, so the client may have
+    it before its messages are known; the numbers of such chunks are kept in
+    ``_unread`` (one at most per relay thread), and :meth:`wait_read` waits
+    for them, however slow a thread is.
     """
 
     def __init__(self, max_bytes: int = MAX_RECORDED_BYTES) -> None:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()  # what is kept; held only briefly, as add() needs it
-        self._reading = threading.Lock()  # the readers, which take longer
+        # The readers, which take longer.  Taken before _lock, never after, and held while
+        # a reader's messages move into _messages, so no one sees them in neither place.
+        self._reading = threading.Lock()
+        self._all_read = threading.Condition(self._lock)
         self.started = time.monotonic()
         self._connections = 0
         self._readers: dict[int, ConnectionReader] = {}
         self._next = 0  # the number of the next chunk
+        self._unread: set[int] = set()  # chunks added but not read yet
         self.cleared_at = 0  # the number of the first chunk kept
         self._chunks: list[Chunk] = []
         self._messages: list[Message] = []
@@ -250,6 +264,7 @@ class _Recording:
         with self._lock:
             seconds = time.monotonic() - self.started
             index, self._next = self._next, self._next + 1
+            self._unread.add(index)
             if self._kept + len(data) <= self.max_bytes:
                 self._chunks.append(Chunk(connection, direction, data, seconds))
                 self._kept += len(data)
@@ -258,13 +273,29 @@ class _Recording:
             return index, seconds
 
     def read(self, connection: int, direction: str, data: bytes, stamp) -> None:
-        """Read the framing of a chunk :meth:`add` kept (after the relay passed it on)."""
+        """Read the framing of a chunk :meth:`add` kept (after the relay passed it on).
+
+        The relay calls it once for every chunk added, even one it failed to pass on.
+        """
         index, seconds = stamp
+        found: list[Message] = []
         with self._reading:
-            reader = self._readers.get(connection)
-            found = reader.feed(direction, data, seconds, index) if reader is not None else []
-        with self._lock:
-            self._keep(found)
+            try:
+                reader = self._readers.get(connection)
+                if reader is not None:
+                    found = reader.feed(direction, data, seconds, index)
+            finally:
+                with self._lock:
+                    self._keep(found)
+                    self._unread.discard(index)
+                    self._all_read.notify_all()
+
+    def wait_read(self, before: int, timeout: float) -> bool:
+        """Wait until every chunk numbered below ``before`` has been read; False on timeout."""
+        with self._all_read:
+            return self._all_read.wait_for(
+                lambda: all(index >= before for index in self._unread), timeout
+            )
 
     def end(self, connection: int, direction: str) -> None:
         """One direction of a connection ended; a reader of a closed connection is let go."""
@@ -276,8 +307,8 @@ class _Recording:
             if reader.finished:
                 found += reader.tails()
                 del self._readers[connection]
-        with self._lock:
-            self._keep(found)
+            with self._lock:
+                self._keep(found)
 
     def _keep(self, messages: list[Message]) -> None:
         for message in messages:
@@ -309,8 +340,8 @@ class _Recording:
         bytes of messages not complete yet as ``"TCP"`` pieces."""
         with self._reading:
             tails = [m for reader in self._readers.values() for m in reader.tails()]
-        with self._lock:
-            found = [m for m in self._messages if m.chunk >= first]
+            with self._lock:
+                found = [m for m in self._messages if m.chunk >= first]
         found += [m for m in tails if m.chunk >= first]
         return sorted(found, key=lambda m: m.chunk)
 
@@ -331,8 +362,10 @@ def _pump(source: socket.socket, target: socket.socket, record, connection, dire
             if not data:
                 break
             stamp = record.add(connection, direction, data)
-            target.sendall(data)
-            record.read(connection, direction, data, stamp)  # after: framing never delays bytes
+            try:
+                target.sendall(data)
+            finally:
+                record.read(connection, direction, data, stamp)  # after: framing never delays bytes
     except OSError:
         pass
     finally:
@@ -471,8 +504,9 @@ def measure(target: Tap | runner.RunningServer, call: Callable[[str], Any], *, q
     ``target`` is a tap, or a server to put a new tap in front of for this one
     call; ``call`` gets the URL to use (the tap's).  Bytes a library sends just
     after a call returns (an HTTP/2 WINDOW_UPDATE, say) belong to the call, so
-    the tap must first be ``quiet`` for that many seconds, before and after;
-    ``seconds`` is the call's own time, without that wait.
+    the tap must first be ``quiet`` for that many seconds, before and after,
+    and have read the framing of every chunk it passed on (however late its
+    thread does that); ``seconds`` is the call's own time, without that wait.
     """
     if not isinstance(target, Tap):
         with tap(target) as temporary:
@@ -488,12 +522,22 @@ def measure(target: Tap | runner.RunningServer, call: Callable[[str], Any], *, q
     return Measurement(result, seconds, chunks, parts)
 
 
+# How long to wait for the framing of chunks already passed on: only a stuck thread takes
+# this long, but a loaded machine may take far longer than ``quiet``, and a chunk whose framing
+# is not waited for is a message lost from the measurement.
+READ_TIMEOUT = 30.0
+
+
 def _wait_until_quiet(tap: Tap, quiet: float, timeout: float = runner.STOP_TIMEOUT) -> None:
+    """Wait until no chunk came for ``quiet`` seconds (or ``timeout`` passed: traffic that
+    never stops), then until every chunk that came has been read."""
+    record = tap._record
     deadline = time.monotonic() + timeout
-    seen = tap._record.next_chunk
+    seen = record.next_chunk
     while time.monotonic() < deadline:
         time.sleep(quiet)
-        now = tap._record.next_chunk
+        now = record.next_chunk
         if now == seen:
-            return
+            break
         seen = now
+    record.wait_read(seen, READ_TIMEOUT)

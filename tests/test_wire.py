@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import socket
 import statistics
 import time
 import xmlrpc.client
+from urllib.parse import urlsplit
 
 import grpc
 import pytest
@@ -100,6 +102,35 @@ def test_measure_reads_the_http_request_and_response(rest_server):
     assert record.messages == 2 and record.round_trips == 1
     assert (record.payload_sent, record.payload_received) == (0, len(body))
     assert record.seconds > 0
+
+
+def test_measure_waits_for_every_chunk_passed_on_to_be_read(rest_server, monkeypatch):
+    # The relay frames a chunk after passing it on: the call may return, and the tap be quiet
+    # far longer than `quiet`, before the messages are known.  None may be lost.  (A keep-alive
+    # call: the client has the whole answer by its Content-Length, before any close.)
+    read = wire._Recording.read
+
+    def late_read(*args):
+        time.sleep(0.3)  # the relay thread held up after passing a chunk on, as under load
+        return read(*args)
+
+    monkeypatch.setattr(wire._Recording, "read", late_read)
+
+    def call(url: str) -> bytes:
+        connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=5)
+        connection.request("GET", "/cities/moscow")
+        return connection.getresponse().read()
+
+    record = wire.measure(rest_server, call, quiet=0.005)
+    assert [part.summary for part in record.parts] == [
+        "GET /cities/moscow HTTP/1.1",
+        "HTTP/1.1 200 OK",
+    ]
+    assert record.messages == 2 and record.round_trips == 1
+    with wire.tap(rest_server) as tap:
+        call(tap.url)
+        tap.wait_quiet(0.005)
+        assert [part.kind for part in tap.read()] == ["HTTP", "HTTP"]
 
 
 def test_measure_reads_websocket_frames_of_known_sizes(ws_server):
