@@ -307,12 +307,13 @@ class WeatherService(weather_pb2_grpc.WeatherServicer):
         # Set when the call ends for any reason (the client cancels, its
         # deadline passes, the server stops), so the wait below ends at once.
         ended = threading.Event()
-        context.add_callback(ended.set)
+        if not context.add_callback(ended.set):
+            ended.set()  # it ended before it reached this handler: free the worker now
         sent = 0
         try:
             readings = weather.updates(request.city, language_of(context, self.language))
             for update in itertools.islice(readings, count):
-                if sent and ended.wait(self.interval):
+                if ended.wait(self.interval if sent else 0):
                     break
                 yield weather_pb2.WeatherUpdate(**update)
                 sent += 1

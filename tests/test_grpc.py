@@ -266,6 +266,71 @@ def test_cancelling_the_stream_ends_it_on_the_server(server, stub):
     assert wait_until(lambda: "CANCELLED after" in repr(server.log))
 
 
+class EndedCall:
+    """The context of a call that ended before its handler ran: add_callback says False."""
+
+    def add_callback(self, callback) -> bool:
+        return False
+
+    def is_active(self) -> bool:
+        return False
+
+    def time_remaining(self) -> float:
+        return 0
+
+    def invocation_metadata(self):
+        return ()
+
+
+def test_the_handler_of_an_ended_stream_sends_nothing_and_returns_at_once():
+    # grpcio stops taking readings once a send fails, but the handler must not rely on it: a
+    # reading taken would hold the worker until the next one (SLOW: 30 s).
+    log = runner.RequestLog()
+    service = weather_grpc.WeatherService(log, SLOW)
+    readings = service.WatchWeather(pb.WatchWeatherRequest(city="moscow", count=5), EndedCall())
+    finished = threading.Event()
+    taken = []
+
+    def take_all() -> None:
+        taken.extend(readings)
+        finished.set()
+
+    threading.Thread(target=take_all, daemon=True).start()
+    assert wait_until(finished.is_set, what="the handler to return")
+    assert taken == []
+    assert "→ DEADLINE_EXCEEDED after 0 of 5" in repr(log)
+
+
+@pytest.mark.parametrize("how", ["cancel", "deadline"])
+def test_a_stream_that_ended_before_its_first_reading_frees_its_worker_at_once(monkeypatch, how):
+    # The call ends (the client cancels, or its deadline passes) after it reached the server
+    # but before the handler asked to hear of its end: the handler must still stop at once,
+    # not hold a worker until its next reading, 30 s later.
+    entered = threading.Event()
+    watch = weather_grpc.WeatherService.WatchWeather
+
+    def after_the_call_ended(self, request, context):
+        entered.set()
+        ends = time.monotonic() + 10
+        while context.is_active() and time.monotonic() < ends:
+            time.sleep(0.01)
+        yield from watch(self, request, context)
+
+    monkeypatch.setattr(weather_grpc.WeatherService, "WatchWeather", after_the_call_ended)
+    with weather_grpc.start(interval=SLOW) as slow, grpc.insecure_channel(slow.url) as channel:
+        request = pb.WatchWeatherRequest(city="moscow", count=50)
+        if how == "cancel":
+            stream = services.WeatherStub(channel).WatchWeather(request)
+            assert entered.wait(10)
+            stream.cancel()
+            outcome = "CANCELLED"
+        else:
+            stream = services.WeatherStub(channel).WatchWeather(request, timeout=0.5)
+            assert status_of(lambda: list(stream)).code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            outcome = "DEADLINE_EXCEEDED"
+        assert wait_until(lambda: f"→ {outcome} after 0 of 50" in repr(slow.log))
+
+
 def test_stop_ends_a_running_stream_fast():
     running = weather_grpc.start(interval=SLOW)
     with grpc.insecure_channel(running.url) as channel:
