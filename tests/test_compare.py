@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
 
 import pytest
 import requests
@@ -265,6 +266,26 @@ def test_the_race_gives_every_style_the_same_changes(servers):
         servers["rest"].url + "/observations", params={"city": "sochi"}, timeout=5
     ).json()
     assert not [o for o in left["items"] if o.get("note", "").startswith("change")]
+
+
+def test_a_change_counts_from_when_it_reached_the_server(servers, monkeypatch):
+    # The station hears each PUT's answer late, as a loaded machine may make it: polls
+    # bring the changes before then.  A change counts from when it reached the server,
+    # so no delay is negative.
+    put = requests.Session.put
+
+    def answered_late(self, *args, **kwargs):
+        response = put(self, *args, **kwargs)
+        time.sleep(2 * INTERVAL)
+        return response
+
+    monkeypatch.setattr(requests.Session, "put", answered_late)
+    race = compare.race(servers, seconds=4 * INTERVAL, poll_every=INTERVAL / 4)
+    rest = race.rest
+    assert len(rest.changed) == 4 and rest.changed == sorted(rest.changed)
+    assert rest.delays and all(0 <= delay for _, delay in rest.delays), rest.delays
+    # The station sends change n no sooner than n intervals from the start.
+    assert all(when >= n * INTERVAL for n, when in enumerate(rest.changed, start=1))
 
 
 def test_poll_vs_push_is_the_race():

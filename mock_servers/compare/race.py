@@ -4,7 +4,7 @@ The weather in a city changes once per ``servers.interval``, ``count`` times,
 and three clients follow it from the same moment:
 
 - **REST polling**: a weather station keeps one observation up to date with
-  ``PUT`` (straight to the server); the client asks for it every
+  ``PUT`` (through a tap of its own); the client asks for it every
   ``poll_every`` seconds with ``If-None-Match`` (``304`` while nothing changed);
 - **gRPC stream**: one ``WatchWeather`` call; the server sends the reading of
   the moment, then one reading per change;
@@ -13,11 +13,19 @@ and three clients follow it from the same moment:
 
 So every style gets the same stream: the same number of changes, at the
 same pace, from the same start, each change a new reading of the city's
-sequence (``weather.updates``).  A change "happens" when the server has it:
-when the station's ``PUT`` was answered, or when the pushed reading passed the
-tap.  SOAP, XML-RPC and JSON-RPC are not in the race: these servers offer no
-call whose answer changes, so their clients could only poll an unchanging
-forecast and would learn nothing.
+sequence (``weather.updates``).  A change "happens" when the server has it,
+timed the same way for every style: where the change crosses the wire at the
+server's side, by a tap's clock.  For polling, that is when the station's
+``PUT`` has passed its tap on the way in (the server cannot apply it earlier);
+for the stream and push, when the reading has passed the tap on the way out
+(the server made it just before).  Either way a client cannot know of a
+change before it happened, so no delay is negative, however the threads are
+scheduled.  (The station's own hearing of the answer is no measure: a poll
+may bring the change before the ``PUT``'s answer reaches the station.)
+
+SOAP, XML-RPC and JSON-RPC are not in the race: these servers offer no call
+whose answer changes, so their clients could only poll an unchanging forecast
+and would learn nothing.
 """
 
 from __future__ import annotations
@@ -164,17 +172,17 @@ def race(
     interval = servers.interval
     count = max(1, int(seconds / interval + 1e-9))
     readings = list(itertools.islice(weather.updates(city), count + 1))
-    station = RestClient(servers["rest"].url)
-    station.session.headers["X-API-Key"] = rest.API_KEY
     taps = {style: wire.tap(servers[style]) for style in RACERS}
+    station_tap = wire.tap(servers["rest"])  # times the changes; its bytes are not the poller's
+    station = RestClient(station_tap.url)
+    station.session.headers["X-API-Key"] = rest.API_KEY
     seen: dict[str, dict[int, float]] = {style: {} for style in RACERS}
     received: dict[str, set[int]] = {style: set() for style in RACERS}
-    changed_rest: list[float] = []
     observation, created = _station_observation(station, city, readings[0])
     poller = RestClient(taps["rest"].url)
     streamer = GrpcClient(taps["grpc"].url)
     listener = websocket.create_connection(taps["websocket"].url, timeout=TIMEOUT)
-    for tap in taps.values():
+    for tap in (*taps.values(), station_tap):
         tap.clear()  # the connections' setup is behind us: watch only the watching
     try:
         start = time.monotonic()
@@ -207,7 +215,6 @@ def race(
                 time.sleep(max(0.0, number * interval - clock()))
                 body = _observation(city, readings[number]["temperature"], number)
                 station.session.put(station.url + observation, json=body, timeout=TIMEOUT)
-                changed_rest.append(clock())
 
         threads = [threading.Thread(target=job) for job in (push, stream, report)]
         for thread in threads:
@@ -233,7 +240,10 @@ def race(
                     seen["rest"].setdefault(earlier, now)
         for thread in threads:
             thread.join(TIMEOUT + seconds)
-        time.sleep(0.02)  # the last bytes reach the taps
+        # Every client has its last answer, so its bytes have passed the tap; wait until
+        # the tap has read them all.
+        for tap in (*taps.values(), station_tap):
+            tap.wait_quiet()
     finally:
         listener.close()
         streamer.close()
@@ -241,10 +251,10 @@ def race(
         if created:
             station.session.delete(station.url + observation, timeout=TIMEOUT)
         station.close()
-        for tap in taps.values():
+        for tap in (*taps.values(), station_tap):
             tap.stop()
     pushed = {style: _pushed(style, taps[style], start) for style in ("grpc", "websocket")}
-    changed = {"rest": changed_rest, **pushed}
+    changed = {"rest": _reported(station_tap, start), **pushed}
     watches = {
         style: _watch(
             style, changed[style][:count], seen[style], received[style], taps[style], start
@@ -255,6 +265,12 @@ def race(
 
 
 poll_vs_push = race  # the name lesson 05 used first
+
+
+def _reported(tap: wire.Tap, start: float) -> list[float]:
+    """When each of the station's PUTs had passed its tap on the way to the server."""
+    puts = [m for m in tap.read() if m.direction == wire.TO_SERVER and m.summary.startswith("PUT ")]
+    return [m.seconds + tap.started - start for m in puts]
 
 
 def _pushed(style: str, tap: wire.Tap, start: float) -> list[float]:
