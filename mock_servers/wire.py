@@ -235,7 +235,8 @@ class _Recording:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()  # what is kept; held only briefly, as add() needs it
         # The readers, which take longer.  Taken before _lock, never after, and held while
-        # a reader's messages move into _messages, so no one sees them in neither place.
+        # a reader's messages move into _messages, so that messages_since() finds each
+        # message in one place or the other, never in the gap between.
         self._reading = threading.Lock()
         self._all_read = threading.Condition(self._lock)
         self.started = time.monotonic()
