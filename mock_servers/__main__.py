@@ -23,6 +23,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from mock_servers import STYLES, limits, runner
@@ -181,15 +182,33 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("\n".join(banner(args.style, server, quiet=args.quiet)), flush=True)
 
-    stopped = threading.Event()
-    reset_asked = threading.Event()
+    def reset() -> None:
+        nonlocal server
+        server.stop()
+        server = start(server.port)
+        print(f"reset: fresh data at {time.strftime('%H:%M:%S')}", flush=True)
+
+    try:
+        serve_until_stopped(reset, args.reset_every)
+    except OSError as error:
+        print(f"error: cannot restart: {error}", file=sys.stderr)
+        return 1
+    server.stop()
+    print("stopped")
+    return 0
+
+
+def serve_until_stopped(reset: Callable[[], None], reset_every: float | None) -> None:
+    """Wait for Ctrl-C (or SIGTERM); call ``reset`` when "reset" is typed, and every
+    ``reset_every`` minutes if given."""
+    stopped, reset_asked = threading.Event(), threading.Event()
     # Set both handlers explicitly: a process started in the background of a
     # script inherits an ignored SIGINT, and Ctrl-C would then do nothing.
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopped.set())
     threading.Thread(target=_read_commands, args=(reset_asked,), daemon=True).start()
 
-    period = args.reset_every * 60 if args.reset_every else None
+    period = reset_every * 60 if reset_every else None
     next_reset = time.monotonic() + period if period else None
     while not stopped.wait(0.2):
         if next_reset is not None and time.monotonic() >= next_reset:
@@ -197,16 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             reset_asked.set()
         if reset_asked.is_set():
             reset_asked.clear()
-            server.stop()
-            try:
-                server = start(server.port)
-            except OSError as error:
-                print(f"error: cannot restart: {error}", file=sys.stderr)
-                return 1
-            print(f"reset: fresh data at {time.strftime('%H:%M:%S')}", flush=True)
-    server.stop()
-    print("stopped")
-    return 0
+            reset()
 
 
 def _read_commands(reset_asked: threading.Event) -> None:

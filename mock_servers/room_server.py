@@ -38,10 +38,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
-import signal
 import socket
 import sys
-import threading
 import time
 
 from mock_servers import (
@@ -292,21 +290,10 @@ def _another_port(host: str, asked: int) -> str:
 
 def _serve(room: Room, reset_every: float | None) -> None:
     """Wait for Ctrl-C, resetting the data when asked or when it is time."""
-    from mock_servers.__main__ import _read_commands
+    from mock_servers.__main__ import serve_until_stopped
 
-    stopped, reset_asked = threading.Event(), threading.Event()
-    # Set both handlers explicitly: a process started in the background of a
-    # script inherits an ignored SIGINT, and Ctrl-C would then do nothing.
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stopped.set())
-    threading.Thread(target=_read_commands, args=(reset_asked,), daemon=True).start()
-    period = reset_every * 60 if reset_every else None
-    next_reset = time.monotonic() + period if period else None
-    while not stopped.wait(0.2):
-        if next_reset is not None and time.monotonic() >= next_reset:
-            next_reset += period
-            reset_asked.set()
-        if reset_asked.is_set():
-            reset_asked.clear()
-            room.reset()
-            print(f"reset: fresh data on every server at {time.strftime('%H:%M:%S')}", flush=True)
+    def reset() -> None:
+        room.reset()
+        print(f"reset: fresh data on every server at {time.strftime('%H:%M:%S')}", flush=True)
+
+    serve_until_stopped(reset, reset_every)
