@@ -248,9 +248,28 @@ def test_grading_a_missing_folder_is_a_usage_error(tmp_path):
 
 def test_ctrl_c_keeps_the_results_so_far_and_a_second_run_finishes(tmp_path):
     folder = tmp_path / "submissions"
-    for number in range(3):
+    unsolved = json.loads(
+        (SUBMISSIONS / "unsolved" / f"{BROKEN}.ipynb").read_text(encoding="utf-8")
+    )
+    # Learners 1 and 2 take a few seconds each, so that Ctrl-C after learner 0's result always
+    # lands while one of them is being graded, however fast the grader has become.
+    slow = json.loads(json.dumps(unsolved))
+    slow["cells"].insert(
+        1,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "slow-start",
+            "metadata": {},
+            "outputs": [],
+            "source": "import time\n\ntime.sleep(5)",
+        },
+    )
+    for number, notebook in enumerate([unsolved, slow, slow]):
         (folder / f"learner{number}").mkdir(parents=True)
-        shutil.copy(SUBMISSIONS / "unsolved" / f"{BROKEN}.ipynb", folder / f"learner{number}")
+        (folder / f"learner{number}" / f"{BROKEN}.ipynb").write_text(
+            json.dumps(notebook), encoding="utf-8"
+        )
     out = tmp_path / "out"
     command = [sys.executable, "tools/grade.py", str(folder), "--out", str(out)]
     process = subprocess.Popen(
