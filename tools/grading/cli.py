@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -85,6 +86,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    # A command started in the background of a script inherits an ignored SIGINT, and Python
+    # then never raises KeyboardInterrupt: Ctrl-C (or kill -INT) would do nothing at all.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.sandbox and args.submissions is not None:
         lacking = sandbox.missing()
         if lacking:
