@@ -1,6 +1,6 @@
 """How long each lesson takes to run in a fresh kernel, next to a bare kernel's start.
 
-    python benchmarks/lessons.py [notebooks/en/01_rest.en.ipynb ...]
+    python benchmarks/lessons.py [notebooks/en/01_rest.ipynb ...]
 
 Without arguments, every lesson in both languages.  Each figure includes the
 kernel start, so the difference to the bare kernel is the lesson's own time.

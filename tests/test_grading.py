@@ -122,8 +122,8 @@ def outcome(graded, learner: str, name: str = BROKEN) -> tuple[float, str, str]:
 
 def test_there_is_an_assignment_for_every_lesson_from_01_in_both_languages():
     lessons = sorted(
-        p.name.removesuffix(".en.ipynb")
-        for p in (ROOT / "notebooks" / "en").glob("[0-9][0-9]_*.en.ipynb")
+        p.name.removesuffix(".ipynb")
+        for p in (ROOT / "notebooks" / "en").glob("[0-9][0-9]_*.ipynb")
     )
     expected = {f"{lesson}_{language}" for lesson in lessons[1:] for language in ("en", "ru")}
     assert expected == set(ASSIGNMENTS)
@@ -216,7 +216,7 @@ def test_a_notebook_too_slow_in_all_and_strangers_without_the_sandbox(tmp_path):
     (folder / "slow").mkdir(parents=True)
     (folder / "lost").mkdir()
     shutil.copy(SUBMISSIONS / "endless_loop" / f"{BROKEN}.ipynb", folder / "slow")
-    lesson = ROOT / "notebooks" / "ru" / "01_rest.ru.ipynb"  # a notebook, but no exercise's
+    lesson = ROOT / "notebooks" / "ru" / "01_rest.ipynb"  # a notebook, but no exercise's
     shutil.copy(lesson, folder / "lost" / "01_rest_ru.ipynb")
     (folder / "notes.txt").write_text("not in a learner's folder", encoding="utf-8")
     out = tmp_path / "out"

@@ -49,7 +49,7 @@ def run(client, code: str) -> str:
 def kernel(request, tmp_path):
     folder = tmp_path / "notebooks" / request.param
     folder.mkdir(parents=True)
-    lesson = folder / f"01_rest.{request.param}.ipynb"
+    lesson = folder / "01_rest.ipynb"
     lesson.write_text(json.dumps(LESSON), encoding="utf-8")
     manager, client = start_new_kernel(
         extra_arguments=["--ext=mock_servers.hints"], env={"JPY_SESSION_NAME": str(lesson)}

@@ -14,7 +14,7 @@ lesson_time = importlib.util.module_from_spec(SPEC)
 sys.modules["lesson_time"] = lesson_time  # dataclasses look their module up here
 SPEC.loader.exec_module(lesson_time)
 
-LESSONS = sorted({lesson_time.lesson_name(p) for p in lesson_time.lessons()})
+LESSONS = sorted({p.name for p in lesson_time.lessons()})
 
 
 def markdown(text: str) -> dict:
@@ -95,6 +95,6 @@ def test_a_your_turn_without_numbered_items_is_one_exercise():
 
 @pytest.mark.parametrize("name", LESSONS)
 def test_every_lesson_states_a_time_its_main_path_supports(name):
-    paths = [lesson_time.lesson_path(name, language) for language in lesson_time.LANGUAGES]
+    paths = [lesson_time.NOTEBOOKS / language / name for language in lesson_time.LANGUAGES]
     found = lesson_time.problems([p for p in paths if p.exists()])
     assert not found, "\n".join(found) + "\n\n" + lesson_time.table(paths)

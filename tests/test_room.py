@@ -263,7 +263,7 @@ async def learner(number: int, base: int, config: Path, mismatches: list, times:
     env.pop("JPY_SESSION_NAME", None)
     began = time.monotonic()
     for lesson in LESSONS:
-        path = ROOT / "notebooks" / language / f"{lesson}.{language}.ipynb"
+        path = ROOT / "notebooks" / language / f"{lesson}.ipynb"
         stored = nbformat.read(path, as_version=4)
         notebook = nbformat.read(path, as_version=4)
         client = NotebookClient(

@@ -10,12 +10,7 @@ import pytest
 from selfcheck import LANGUAGES, check, questions, quiz
 
 ROOT = Path(__file__).resolve().parent.parent
-# A quiz's id is the lesson's name without the language: quiz("01_rest", "en") sits in
-# notebooks/en/01_rest.en.ipynb.
-LESSONS = sorted(
-    p.name.removesuffix(".en.ipynb")
-    for p in (ROOT / "notebooks" / "en").glob("[0-9][0-9]_*.en.ipynb")
-)
+LESSONS = sorted(p.stem for p in (ROOT / "notebooks" / "en").glob("[0-9][0-9]_*.ipynb"))
 ALL = [
     (language, lesson, n)
     for language in LANGUAGES
@@ -72,7 +67,7 @@ def test_question_has_exactly_one_right_answer_and_an_explanation(language, less
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_lesson_ends_with_its_self_check(language, lesson):
     notebook = json.loads(
-        (ROOT / "notebooks" / language / f"{lesson}.{language}.ipynb").read_text(encoding="utf-8")
+        (ROOT / "notebooks" / language / f"{lesson}.ipynb").read_text(encoding="utf-8")
     )
     code = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
     assert any(f'quiz("{lesson}", "{language}")' in source for source in code)

@@ -134,7 +134,7 @@ def stated_minutes(language: str) -> dict[str, int]:
     lessons' times alike: the test of lesson_time keeps them equal)."""
     minutes = {}
     for number, name in LESSONS.items():
-        path = lesson_time.lesson_path(name, language)
+        path = lesson_time.NOTEBOOKS / language / f"{name}.ipynb"
         stated = lesson_time.estimate_file(path).stated
         if stated is None:
             raise SystemExit(f"{path}: states no time")

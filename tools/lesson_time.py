@@ -1,7 +1,7 @@
 """How long a lesson's main path takes, by one stated method, and what each lesson says.
 
     python tools/lesson_time.py                 # every lesson's estimate and stated time
-    python tools/lesson_time.py notebooks/ru/01_rest.ru.ipynb   # only these lessons
+    python tools/lesson_time.py notebooks/ru/01_rest.ipynb   # only these lessons
     python tools/lesson_time.py --check         # exit 1 when a stated time is off
 
 The method (the instructor guide states the same one):
@@ -102,16 +102,6 @@ def language_of(path: Path) -> str:
     return path.parent.name
 
 
-def lesson_name(path: Path) -> str:
-    """``notebooks/ru/01_rest.ru.ipynb`` -> ``01_rest``, the name both languages share."""
-    return path.name.removesuffix(".ipynb").removesuffix(f".{language_of(path)}")
-
-
-def lesson_path(name: str, language: str) -> Path:
-    """``01_rest``, ``ru`` -> ``notebooks/ru/01_rest.ru.ipynb``."""
-    return NOTEBOOKS / language / f"{name}.{language}.ipynb"
-
-
 def count_words(markdown: str) -> int:
     text = FOLDED.sub(" ", markdown)
     text = LINK_TARGET.sub("]", text)
@@ -210,9 +200,7 @@ def estimate_file(path: Path) -> Estimate:
 
 def lessons() -> list[Path]:
     return sorted(
-        p
-        for language in LANGUAGES
-        for p in (NOTEBOOKS / language).glob(f"[0-9][0-9]_*.{language}.ipynb")
+        p for language in LANGUAGES for p in (NOTEBOOKS / language).glob("[0-9][0-9]_*.ipynb")
     )
 
 
@@ -233,7 +221,7 @@ def problems(paths: list[Path]) -> list[str]:
             found.append(f"{name}: main path {result.minutes} min, over {MAIN_PATH_LIMIT} min")
     by_name: dict[str, dict[str, int | None]] = {}
     for path, result in estimates.items():
-        by_name.setdefault(lesson_name(path), {})[result.language] = result.stated
+        by_name.setdefault(path.name, {})[result.language] = result.stated
     for name, stated in sorted(by_name.items()):
         if len(stated) == 2 and len(set(stated.values())) > 1:
             found.append(f"{name}: ru and en state different times {stated}")

@@ -3,12 +3,11 @@
     python tools/navigation.py          # update the notebooks
     python tools/navigation.py --check  # exit 1 if anything is stale
 
-Lessons are the notebooks ``notebooks/<language>/NN_name.<language>.ipynb``, in
-file-name order (the language in the name tells JupyterLab's tabs apart).  A lesson's
-title is the first ``# `` heading of its first cell after the navigation line.  The
-navigation line is a Markdown cell that starts with ``<!--NAVIGATION-->``, first and last
-in every lesson, as in the Python Data Science Handbook.  The contents page is
-``notebooks/index.ipynb``.
+Lessons are the notebooks ``notebooks/<language>/NN_name.ipynb``, in file-name
+order.  A lesson's title is the first ``# `` heading of its first cell after
+the navigation line.  The navigation line is a Markdown cell that starts with
+``<!--NAVIGATION-->``, first and last in every lesson, as in the Python Data
+Science Handbook.  The contents page is ``notebooks/index.ipynb``.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ inside the notebook, so no internet is needed.
 
 
 def lessons(language: str) -> list[Path]:
-    return sorted((NOTEBOOKS / language).glob(f"[0-9][0-9]_*.{language}.ipynb"))
+    return sorted((NOTEBOOKS / language).glob("[0-9][0-9]_*.ipynb"))
 
 
 def read(path: Path) -> dict:

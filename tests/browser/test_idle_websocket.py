@@ -56,7 +56,7 @@ def clear_all_outputs(page) -> None:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_a_lesson_04_connection_still_works_after_a_long_read(page, fast_lab, language):
-    name = f"04_websocket.{language}.ipynb"
+    name = "04_websocket.ipynb"
     cells = code_cells(language, name)
     sources = ["".join(c["source"]) for c in cells]
     opened = next(i for i, s in enumerate(sources) if "ws = websocket.create_connection(" in s)

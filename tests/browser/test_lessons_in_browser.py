@@ -112,7 +112,7 @@ def test_lesson_runs_and_renders_in_jupyterlab(page, lab, language, name):
     first_diagram = page.locator(".jp-RenderedMermaid").first
     if diagrams.count():
         first_diagram.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / f"{name.removesuffix('.ipynb')}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"{language}-{name.removesuffix('.ipynb')}.png"))
     lab.shut_down_kernels()
 
 

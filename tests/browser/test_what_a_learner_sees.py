@@ -58,7 +58,7 @@ def restart_kernel(page) -> None:
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_a_lesson_opened_before_running_shows_no_widget_repr(page, lab, language):
-    open_lesson(page, lab, language, f"01_rest.{language}.ipynb")
+    open_lesson(page, lab, language, "01_rest.ipynb")
     texts = " ".join(
         page.locator(".jp-OutputArea-output[data-mime-type='text/plain']").all_inner_texts()
     )
@@ -70,7 +70,7 @@ def test_a_lesson_opened_before_running_shows_no_widget_repr(page, lab, language
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_the_self_check_says_what_to_do_after_a_kernel_restart(page, lab, language):
-    open_lesson(page, lab, language, f"00_what_is_an_api.{language}.ipynb")
+    open_lesson(page, lab, language, "00_what_is_an_api.ipynb")
     run_all_cells(page)
     restart_kernel(page)
     quiz = page.locator(".jp-OutputArea-output", has_text=RESTART_NOTE[language]).last
@@ -83,7 +83,7 @@ def test_the_self_check_says_what_to_do_after_a_kernel_restart(page, lab, langua
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, lab, language):
-    name = f"01_rest.{language}.ipynb"
+    name = "01_rest.ipynb"
     request = code_cell_index(language, name, "requests.get(")
     open_lesson(page, lab, language, name)
     run_all_cells(page)  # the lesson's last cell stops its server
@@ -103,7 +103,7 @@ def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, la
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_lesson_05_views_fit_at_the_default_size(page, lab, language):
-    open_lesson(page, lab, language, f"05_comparison.{language}.ipynb")
+    open_lesson(page, lab, language, "05_comparison.ipynb")
     run_all_cells(page)
     transcripts = page.locator(".jupyter-widgets pre")
     assert transcripts.count() >= 4
@@ -114,24 +114,4 @@ def test_lesson_05_views_fit_at_the_default_size(page, lab, language):
         assert size >= 12, f"transcript text is {size}px"
     transcripts.first.scroll_into_view_if_needed()
     screenshot(page, f"{language}-05-side-by-side")
-    lab.shut_down_kernels()
-
-
-@pytest.mark.timeout(180)
-def test_two_open_lessons_tabs_show_their_language(page, lab):
-    page.goto(f"{lab.url}/lab/tree/index.ipynb?reset&token={lab.token}")
-    # JupyterLab draws the contents' links as /files/<path>?_xsrf=... and opens them in a tab.
-    page.wait_for_selector(".jp-RenderedMarkdown a[href*='.ipynb']", timeout=60_000)
-    for language in ("ru", "en"):
-        page.locator(
-            f".jp-RenderedMarkdown a[href*='/{language}/01_rest.{language}.ipynb']"
-        ).click()
-        page.wait_for_selector(
-            f".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('01_rest.{language}.ipynb')",
-            timeout=30_000,
-        )
-        page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('index.ipynb')").click()
-    labels = page.locator("#jp-main-dock-panel .lm-TabBar-tabLabel")
-    assert {"01_rest.ru.ipynb", "01_rest.en.ipynb"} <= set(labels.all_inner_texts())
-    screenshot(page, "tabs-show-the-language")
     lab.shut_down_kernels()
