@@ -251,6 +251,10 @@ class PeakMemory:
 # The learners
 
 
+# Starts of a lesson's kernel before its failure to start counts against the room.
+KERNEL_STARTS = 3
+
+
 async def learner(number: int, base: int, config: Path, mismatches: list, times: list) -> None:
     language = "en" if number % 2 == 0 else "ru"
     name = f"learner-{number:02d}"
@@ -265,23 +269,40 @@ async def learner(number: int, base: int, config: Path, mismatches: list, times:
     for lesson in LESSONS:
         path = ROOT / "notebooks" / language / f"{lesson}.ipynb"
         stored = nbformat.read(path, as_version=4)
-        notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(
-            notebook,
-            timeout=CELL_TIMEOUT,
-            kernel_name="python3",
-            allow_errors=True,
-            # A cell's output may reach the client after its reply when 30 kernels share two
-            # cores: wait for it, and fail loudly rather than lose it (nbclient waits 4 s).
-            iopub_timeout=CELL_TIMEOUT,
-            raise_on_iopub_timeout=True,
-            resources={"metadata": {"path": str(path.parent)}},
-        )
-        try:
-            await client.async_execute(env=env)
-        except Exception as error:  # a kernel that died or a cell that timed out
-            mismatches.append((name, lesson, "-", "(the lesson ran to its end)", repr(error)))
-            continue
+        for attempt in range(1, KERNEL_STARTS + 1):
+            notebook = nbformat.read(path, as_version=4)
+            for cell in notebook.cells:
+                if cell.cell_type == "code":  # so a cell that ran is told from one that did not
+                    cell.execution_count, cell.outputs = None, []
+            client = NotebookClient(
+                notebook,
+                timeout=CELL_TIMEOUT,
+                startup_timeout=CELL_TIMEOUT,
+                kernel_name="python3",
+                allow_errors=True,
+                # A cell's output may reach the client after its reply when 30 kernels share two
+                # cores: wait for it, and fail loudly rather than lose it (nbclient waits 4 s).
+                iopub_timeout=CELL_TIMEOUT,
+                raise_on_iopub_timeout=True,
+                resources={"metadata": {"path": str(path.parent)}},
+            )
+            try:
+                await client.async_execute(env=env)
+                break
+            except Exception as error:  # a kernel that died or a cell that timed out
+                started = any(
+                    cell.execution_count for cell in notebook.cells if cell.cell_type == "code"
+                )
+                if started or attempt == KERNEL_STARTS:
+                    mismatches.append(
+                        (name, lesson, "-", "(the lesson ran to its end)", repr(error))
+                    )
+                    break
+                # The kernel never ran a cell: 30 kernels starting at once on two cores can
+                # miss their start-up (seen once: a ZeroMQ assertion in a starting kernel).
+                # That is the test machine, not the room: start the lesson again.
+        if not any(cell.execution_count for cell in notebook.cells if cell.cell_type == "code"):
+            continue  # never started: counted above
         for before, after in zip(stored.cells, notebook.cells):
             if before.cell_type != "code" or "nbval-ignore-output" in before.metadata.get(
                 "tags", []
