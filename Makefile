@@ -15,16 +15,16 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test test-room test-browser lint install install-dev clean grade
+.PHONY: lab test test-room test-browser lint install install-dev clean grade labextension
 
 # The learner's install (what make lab, Binder and a hub image use): no test, lint or grading tools.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt pyproject.toml labextension/built/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m mock_servers.jupyter_setup  # kernel with errors that teach; no news pop-up
+	$(BIN)/python -m mock_servers.jupyter_setup  # errors that teach; no news pop-up; tab titles
 	touch $@
 
 # The teacher's and developer's install: the learner's plus grading, tests and lint.
@@ -36,6 +36,16 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 
 lab: install
 	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=. notebooks/index.ipynb
+
+# Rebuild the course's JupyterLab extension after changing labextension/index.js (needs Node.js and
+# npm; the build is committed, so learners need neither). `jupyter labextension build` is not used:
+# in JupyterLab 4.6 it asks the npm registry and GitHub for JupyterLab's core versions, while the
+# installed JupyterLab's staging/package.json already holds them.
+labextension: install
+	cd labextension && npm ci --no-audit --no-fund
+	cd labextension && node node_modules/@jupyterlab/builder/lib/build-labextension.js \
+		--core-path "$$(../$(BIN)/python -c 'import jupyterlab, pathlib; print(pathlib.Path(jupyterlab.__file__).parent / "staging")')" .
+	$(BIN)/python -m mock_servers.jupyter_setup
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -9,6 +9,8 @@ What it writes, all inside this environment (``sys.prefix``), nothing in the use
   (``mock_servers.hints``);
 - JupyterLab settings overrides: no news pop-up and no update check on the first screen (it
   covers the lesson, and a classroom or Binder has no use for it);
+- the course's own JupyterLab extension (``labextension/``, built and committed), so a tab says
+  which language its lesson is in: ``ru/01_rest.ipynb``;
 - for learners, nbgrader's JupyterLab extension disabled (no Nbgrader menu, no Create Assignment
   panel: those are the teacher's); ``--teacher`` turns it back on.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -26,6 +29,9 @@ NEWS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
 }
 TEACHER_EXTENSIONS = ("@jupyter/nbgrader",)
+# The built extension (``make labextension`` rebuilds it from labextension/index.js); JupyterLab
+# finds a prebuilt extension in <prefix>/share/jupyter/labextensions/<its npm name>.
+TAB_EXTENSION = Path(__file__).resolve().parent.parent / "labextension" / "built"
 
 
 def _merge_json(path: Path, change) -> None:
@@ -42,6 +48,14 @@ def quiet_first_screen(prefix: Path) -> Path:
     path = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     _merge_json(path, lambda data: [data.setdefault(k, {}).update(v) for k, v in NEWS.items()])
     return path
+
+
+def install_tab_titles(prefix: Path, built: Path = TAB_EXTENSION) -> Path:
+    name = json.loads((built / "package.json").read_text(encoding="utf-8"))["name"]
+    target = prefix / "share" / "jupyter" / "labextensions" / name
+    shutil.rmtree(target, ignore_errors=True)  # an earlier build's files have other hashed names
+    shutil.copytree(built, target)
+    return target
 
 
 def show_teacher_tools(prefix: Path, show: bool) -> Path:
@@ -66,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     prefix = Path(sys.prefix)
     hints.install_kernel_spec(str(prefix))
     quiet_first_screen(prefix)
+    install_tab_titles(prefix)
     show_teacher_tools(prefix, args.teacher)
     role = "teacher" if args.teacher else "learner"
     print(f"JupyterLab set up for the course ({role}) in {prefix}")

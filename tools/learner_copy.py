@@ -35,11 +35,12 @@ INCLUDE = (
     "runtime.txt",
     "postBuild",
     "mock_servers",
+    "labextension",
     "selfcheck",
     "exercises",
     "docs/glossary.md",
 )
-IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints", "node_modules")
 # Code that must never reach a learner: nbgrader's answer and hidden-test markers, and the
 # folders that hold the answers and the hidden tests.
 FORBIDDEN = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS")

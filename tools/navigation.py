@@ -93,9 +93,12 @@ def contents_page(titles: dict[str, list[tuple[str, str]]]) -> dict:
         text += "".join(f"- [{title}]({language}/{name})\n" for name, title in entries)
     return {
         "cells": [markdown_cell("contents", text.rstrip("\n"))],
+        # The lessons' metadata, as the kernel writes it on opening: with less, JupyterLab fills
+        # it in and marks the page changed, and closing the tab asks to save a page nobody edited.
         "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
+            key: value
+            for key, value in read(lessons("en")[0])["metadata"].items()
+            if key in ("kernelspec", "language_info")
         },
         "nbformat": 4,
         "nbformat_minor": 5,

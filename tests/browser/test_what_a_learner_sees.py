@@ -115,3 +115,25 @@ def test_lesson_05_views_fit_at_the_default_size(page, lab, language):
     transcripts.first.scroll_into_view_if_needed()
     screenshot(page, f"{language}-05-side-by-side")
     lab.shut_down_kernels()
+
+
+@pytest.mark.timeout(180)
+def test_two_open_lessons_tabs_show_their_language(page, lab):
+    """Both lessons are 01_rest.ipynb (ru and en twins share a name); the course's extension
+    (labextension/) puts the language folder in the tab title."""
+    page.goto(f"{lab.url}/lab/tree/index.ipynb?reset&token={lab.token}")
+    # JupyterLab draws the contents' links as /files/<path>?_xsrf=... and opens them in a tab.
+    page.wait_for_selector(".jp-RenderedMarkdown a[href*='.ipynb']", timeout=60_000)
+    for language in ("ru", "en"):
+        page.locator(f".jp-RenderedMarkdown a[href*='/{language}/01_rest.ipynb']").click()
+        page.wait_for_selector(
+            f".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('{language}/01_rest.ipynb')",
+            timeout=30_000,
+        )
+        page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('index.ipynb')").click()
+    labels = page.locator("#jp-main-dock-panel .lm-TabBar-tabLabel").all_inner_texts()
+    # A document outside a language folder keeps JupyterLab's own title.
+    assert {"ru/01_rest.ipynb", "en/01_rest.ipynb", "index.ipynb"} <= set(labels), labels
+    page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('ru/01_rest.ipynb')").click()
+    screenshot(page, "tabs-show-the-language")
+    lab.shut_down_kernels()
