@@ -46,3 +46,9 @@ def test_every_lesson_opens_unrun_and_links_to_the_finished_lesson(copy):
 def test_a_copy_a_learner_may_be_working_in_is_not_overwritten(copy):
     with pytest.raises(FileExistsError):
         learner_copy.make_copy(copy)
+
+
+def test_the_copy_installs_without_node(copy):
+    """make install in the copy runs jupyter_setup, which installs the built tab-title extension."""
+    assert (copy / "labextension" / "built" / "package.json").is_file()
+    assert not (copy / "labextension" / "node_modules").exists()

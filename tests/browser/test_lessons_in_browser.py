@@ -126,8 +126,9 @@ def test_navigation_links_open_the_right_lesson(page, lab, language):
         link = top.locator("a", has_text=re.compile("→"))
         assert link.count() == 1, f"{current}: no link to the next lesson"
         link.click()
+        # The course's extension titles a lesson's tab with its language folder: ru/01_rest.ipynb.
         page.wait_for_selector(
-            f".lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel:text-is('{following}')",
+            f".lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel:text-is('{language}/{following}')",
             timeout=30_000,
         )
         lab.shut_down_kernels()

@@ -90,6 +90,8 @@ def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, la
     run_cell(page, request)
     stopped = " ".join(page.locator(STDERR).all_inner_texts())
     assert "→" in stopped and "127.0.0.1" in stopped, stopped[:500]
+    # The learner's line and the error, not the 190 lines inside requests and urllib3.
+    assert "site-packages" not in stopped and "%tb" in stopped, stopped[:2000]
     screenshot(page, f"{language}-01-stopped-server")
 
     restart_kernel(page)
@@ -134,6 +136,16 @@ def test_two_open_lessons_tabs_show_their_language(page, lab):
     labels = page.locator("#jp-main-dock-panel .lm-TabBar-tabLabel").all_inner_texts()
     # A document outside a language folder keeps JupyterLab's own title.
     assert {"ru/01_rest.ipynb", "en/01_rest.ipynb", "index.ipynb"} <= set(labels), labels
+    # The browser's own tab too, while the lesson is the current document.
+    for language in ("ru", "en"):
+        page.locator(
+            f".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('{language}/01_rest.ipynb')"
+        ).click()
+        page.wait_for_function(
+            "language => document.title.startsWith(language + '/01_rest.ipynb')", arg=language
+        )
+    page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('index.ipynb')").click()
+    page.wait_for_function("() => document.title.startsWith('index.ipynb')")
     page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('ru/01_rest.ipynb')").click()
     screenshot(page, "tabs-show-the-language")
     lab.shut_down_kernels()
