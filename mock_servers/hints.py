@@ -11,8 +11,12 @@ Elsewhere ``%load_ext mock_servers.hints`` loads it by hand.  Three mistakes get
   or the kernel restarted): run the cell that starts it again;
 - a WebSocket that the server has closed: why, and how to connect again.
 
-The note comes *above* the ordinary traceback, which is never hidden: an error of the learner's
-own code must stay in full view.  Anything else is shown exactly as IPython shows it.
+The note comes *above* the traceback.  For a name lost in a restart that is the ordinary
+traceback.  For a server that does not answer or a closed WebSocket, the traceback keeps only the
+learner's own lines (their cell, their functions) and the final error, without the dozens of lines
+inside requests, urllib3 or websocket-client that say nothing more; a last line says that ``%tb``
+shows all of it.  Any other error, the learner's own mistakes above all, is shown exactly as IPython
+shows it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import json
 import os
 import re
 import sys
+import sysconfig
+import types
 from pathlib import Path
 
 NOTES = {
@@ -35,6 +41,7 @@ NOTES = {
         "connections that stay silent too long). Connect again: run the cell that opens the "
         "connection{where}, then this cell.",
         "where": " (cell {cell})",
+        "short": "(Only the lines of your own code are shown; %tb shows the whole traceback.)",
         "room": "Nothing answers at {address}, the teacher's shared server for the room. Ask the "
         "teacher whether it is running; `python -m mock_servers.room` in a terminal checks every "
         "style. To go on without it: `python -m mock_servers.room leave`, then run the cell that "
@@ -51,6 +58,8 @@ NOTES = {
         "соединения, которые слишком долго молчат). Подключитесь заново: запустите ячейку, "
         "которая открывает соединение{where}, а потом эту.",
         "where": " (ячейка {cell})",
+        "short": "(Показаны только строки вашего кода; всю трассировку стека (traceback) покажет "
+        "команда %tb.)",
         "room": "По адресу {address} не отвечает общий сервер преподавателя. Спросите "
         "преподавателя, запущен ли он; команда `python -m mock_servers.room` в терминале проверит "
         "все стили. Чтобы продолжить без него, выполните `python -m mock_servers.room leave` и "
@@ -58,6 +67,14 @@ NOTES = {
     },
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# Code that is not the learner's: the standard library, installed packages, the course's servers.
+NOT_THE_LEARNERS = tuple(
+    {
+        os.path.realpath(sysconfig.get_path(name)) + os.sep
+        for name in ("stdlib", "purelib", "platlib")
+    }
+    | {os.path.realpath(Path(__file__).parent) + os.sep}
+)
 
 
 def notebook_path() -> Path | None:
@@ -201,14 +218,50 @@ def _unanswered_room_address(error: BaseException) -> str | None:
     return None
 
 
+def learners_frames(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """The same traceback with only the frames of the learner's code (cells, their own modules)."""
+    kept = []
+    while tb is not None:
+        if not os.path.realpath(tb.tb_frame.f_code.co_filename).startswith(NOT_THE_LEARNERS):
+            kept.append(tb)
+        tb = tb.tb_next
+    short = None
+    for entry in reversed(kept):
+        short = types.TracebackType(short, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return short
+
+
+def _show_short(shell, etype, value, tb, lang: str) -> bool:
+    """Show the traceback of a course-server error with the learner's lines only; False when the
+    learner has no line in it (then the whole one is shown)."""
+    short = learners_frames(tb)
+    if short is None:
+        return False
+    # The chain (requests' error caused by urllib3's, caused by the socket's) is the long part; it
+    # is hidden only while this one traceback is drawn, so %tb still shows everything.
+    hidden = value.__suppress_context__, value.__cause__
+    value.__suppress_context__, value.__cause__ = True, None
+    try:
+        shell.showtraceback((etype, value, short), tb_offset=0)
+    finally:
+        value.__suppress_context__, value.__cause__ = hidden
+        sys.last_traceback = tb  # what %tb shows
+    print(NOTES[lang]["short"], file=sys.stderr)
+    return True
+
+
 def _handler(shell, etype, value, tb, tb_offset=None):
     try:
         path = notebook_path()
-        note = note_for(value, code_cells(path), language(path))
+        lang = language(path)
+        note = note_for(value, code_cells(path), lang)
     except Exception:  # a hint must never be the cause of a second error
         note = None
     if note:
         print(f"→ {note}\n", file=sys.stderr)
+        # A lost name is the learner's line already; a server error is mostly library frames.
+        if not isinstance(value, NameError) and _show_short(shell, etype, value, tb, lang):
+            return
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 
 import pytest
 
@@ -42,7 +43,7 @@ def run(client, code: str) -> str:
             text.append("\n".join(content["traceback"]))
         elif kind == "status" and content["execution_state"] == "idle":
             break
-    return "".join(text)
+    return re.sub(r"\x1b\[[0-9;]*m", "", "".join(text))  # without IPython's colours
 
 
 @pytest.fixture(params=["ru", "en"])
@@ -104,3 +105,19 @@ def test_the_note_names_the_cell_that_binds_the_name():
     assert hints.first_cell_defining("requests", cells) == 1
     assert hints.first_cell_defining("day", cells) == 2
     assert hints.first_cell_defining("y", cells) is None  # local to f, not a global of the lesson
+
+
+@pytest.mark.timeout(90)
+def test_a_stopped_server_shows_the_learners_line_not_the_librarys(kernel):
+    language, client = kernel
+    run(client, "import requests\nfrom mock_servers import rest\nserver = rest.start()")
+    run(client, "base = server.url\nserver.stop()")
+    shown = run(client, "def forecast():\n    return requests.get(base, timeout=5)\n\nforecast()")
+    # The learner's two lines and the error itself, nothing from inside requests or urllib3.
+    assert "forecast()" in shown and "requests.get(base, timeout=5)" in shown
+    assert "ConnectionError" in shown and "Connection refused" in shown
+    assert "site-packages" not in shown and "urllib3/connection" not in shown
+    assert "%tb" in shown
+    # %tb shows the whole traceback, chain and all.
+    whole = run(client, "%tb")
+    assert "site-packages" in whole and "NewConnectionError" in whole
