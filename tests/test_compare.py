@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 import threading
@@ -217,6 +218,23 @@ def test_smallest_first_orders_styles_by_bytes(comparison):
             comparison[s, question].bytes - comparison[s, question].formatting for s in compact
         ]
         assert sizes == sorted(sizes) and sorted(compact) == sorted(compare.STYLES)
+
+
+def test_the_poller_keeps_polling_until_it_has_a_late_last_change(servers, monkeypatch):
+    """On a loaded machine the last change can come after the polls planned for it; the poller
+    then polls on (as a real client would) instead of never learning of it."""
+    race_module = importlib.import_module("mock_servers.compare.race")  # not the function
+    observation = race_module._observation
+
+    def late_last(city, temperature, number):
+        if number == 5:
+            time.sleep(0.5)  # the last change, 0.5 s late: after every planned poll
+        return observation(city, temperature, number)
+
+    monkeypatch.setattr(race_module, "_observation", late_last)
+    race = compare.race(servers, seconds=5 * INTERVAL, poll_every=0.1)
+    assert len(race.rest.changed) == 5
+    assert len(race.rest.delays) == 5 and race.rest.delays[-1][1] < 0.5
 
 
 def test_milliseconds_in_both_languages():
