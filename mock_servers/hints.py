@@ -9,7 +9,8 @@ Elsewhere ``%load_ext mock_servers.hints`` loads it by hand.  Three mistakes get
   which cell defines it, and *Run → Run All Above*;
 - a request to a course server on this machine that is no longer there (the lesson stopped it,
   or the kernel restarted): run the cell that starts it again;
-- a WebSocket that the server has closed: why, and how to connect again.
+- a WebSocket connection that is closed (by the lesson's last cell or by the server): why, and
+  how to connect again.
 
 The note comes *above* the traceback.  For a name lost in a restart that is the ordinary
 traceback.  For a server that does not answer or a closed WebSocket, the traceback keeps only the
@@ -37,9 +38,10 @@ NOTES = {
         "stopped": "Nothing answers at {address}: the course server there has been stopped (the "
         "lesson stops its servers at the end, and a kernel restart stops them too). Run the cell "
         "that starts it again{where}, then this cell.",
-        "closed": "The server has closed this WebSocket connection (it was stopped, or it closes "
-        "connections that stay silent too long). Connect again: run the cell that opens the "
-        "connection{where}, then this cell.",
+        "closed": "This WebSocket connection is closed: the lesson closes it in its last cell, and "
+        "the server closes it when the server stops or the connection stays silent too long. "
+        "Connect again: run the cell that opens the connection{where}, then this cell.{start}",
+        "start": " If the server has stopped too, first run the cell that starts it (cell {cell}).",
         "where": " (cell {cell})",
         "short": "(Only the lines of your own code are shown; %tb shows the whole traceback.)",
         "room": "Nothing answers at {address}, the teacher's shared server for the room. Ask the "
@@ -54,9 +56,11 @@ NOTES = {
         "stopped": "По адресу {address} никто не отвечает: учебный сервер там уже остановлен (урок "
         "останавливает свои серверы в конце, а перезапуск ядра — тоже). Запустите снова ячейку, "
         "которая его запускает{where}, а потом эту.",
-        "closed": "Сервер закрыл это соединение WebSocket (его остановили, или он закрывает "
-        "соединения, которые слишком долго молчат). Подключитесь заново: запустите ячейку, "
-        "которая открывает соединение{where}, а потом эту.",
+        "closed": "Это соединение WebSocket закрыто: урок закрывает его в последней ячейке, а "
+        "сервер — когда его останавливают или когда соединение слишком долго молчит. Подключитесь "
+        "заново: запустите ячейку, которая открывает соединение{where}, а потом эту.{start}",
+        "start": " Если остановлен и сервер, сначала запустите ячейку, которая его запускает "
+        "(ячейка {cell}).",
         "where": " (ячейка {cell})",
         "short": "(Показаны только строки вашего кода; всю трассировку стека (traceback) покажет "
         "команда %tb.)",
@@ -156,7 +160,10 @@ def note_for(error: BaseException, cells: list[str], lang: str) -> str | None:
     if _is_websocket_closed(error):
         cell = first_cell_matching(r"create_connection\(|WebSocketApp\(", cells)
         where = text["where"].format(cell=cell) if cell else ""
-        return text["closed"].format(where=where)
+        # After Run All the lesson has stopped its server as well as closed the connection.
+        server = first_cell_matching(r"\.start\(", cells)
+        start = text["start"].format(cell=server) if server and server != cell else ""
+        return text["closed"].format(where=where, start=start)
     address = _unanswered_room_address(error)
     if address:
         cell = first_cell_matching(r"\.start\(", cells)

@@ -113,3 +113,15 @@ def test_the_note_names_the_cell_that_binds_the_name():
     assert hints.first_cell_defining("requests", cells) == 1
     assert hints.first_cell_defining("day", cells) == 2
     assert hints.first_cell_defining("y", cells) is None  # local to f, not a global of the lesson
+
+
+def test_a_closed_websocket_names_the_connection_cell_and_the_servers():
+    import websocket
+
+    closed = websocket.WebSocketConnectionClosedException("socket is already closed.")
+    cells = ["server = websocket_server.start()", "ws = websocket.create_connection(server.url)"]
+    note = hints.note_for(closed, cells, "en")
+    # Run All has closed the connection and stopped the server: both cells, in order.
+    assert "opens the connection (cell 2)" in note and "starts it (cell 1)" in note
+    assert "(ячейка 2)" in hints.note_for(closed, cells, "ru")
+    assert "starts it" not in hints.note_for(closed, cells[1:], "en")

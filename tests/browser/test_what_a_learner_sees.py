@@ -16,6 +16,7 @@ from .test_lessons_in_browser import open_lesson, run_all_cells
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 RESTART_NOTE = {"ru": "Ядро перезапускалось", "en": "The kernel has restarted"}
 RUN_ALL_ABOVE = "Run All Above"
+CONNECT_AGAIN = {"ru": "Подключитесь заново", "en": "Connect again"}
 
 
 def screenshot(page, name: str) -> None:
@@ -99,6 +100,21 @@ def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, la
     lost = " ".join(page.locator(STDERR).all_inner_texts())
     assert RUN_ALL_ABOVE in lost, lost[:500]
     screenshot(page, f"{language}-01-after-restart")
+    lab.shut_down_kernels()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_closed_websocket_says_how_to_connect_again(page, lab, language):
+    name = "04_websocket.ipynb"
+    subscribe = code_cell_index(language, name, 'request(ws, {"type": "subscribe", "id": 3')
+    open_lesson(page, lab, language, name)
+    run_all_cells(page)  # the lesson's last cell closes ws and stops the servers
+    run_cell(page, subscribe)
+    closed = " ".join(page.locator(STDERR).all_inner_texts())
+    assert CONNECT_AGAIN[language] in closed, closed[:500]
+    assert "site-packages" not in closed and "%tb" in closed, closed[:2000]
+    screenshot(page, f"{language}-04-closed-connection")
     lab.shut_down_kernels()
 
 
