@@ -199,6 +199,26 @@ def _refused_local_address(error: BaseException) -> str | None:
     )
     if match and match.group(1) in LOCAL_HOSTS:
         return f"{match.group(1)}:{match.group(2)}"
+    return _address_being_connected(error, LOCAL_HOSTS) if refused else None
+
+
+def _address_being_connected(error: BaseException, hosts: tuple[str, ...]) -> str | None:
+    """host:port that the failed connect was for, when the message does not say it (xmlrpc.client
+    and websocket-client raise a bare ``[Errno 111] Connection refused``).  The socket module's
+    ``create_connection`` holds it as ``host`` and ``port``, websocket-client as ``address``."""
+    for link in _chain(error):
+        tb = link.__traceback__
+        while tb is not None:
+            names = tb.tb_frame.f_locals
+            host, port = names.get("host"), names.get("port")
+            address = names.get("address")
+            if isinstance(address, tuple) and len(address) >= 2:
+                host, port = address[0], address[1]
+            wanted = {known.strip("[]") for known in hosts}
+            if isinstance(host, str) and isinstance(port, int) and host.strip("[]") in wanted:
+                host = host.strip("[]")
+                return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            tb = tb.tb_next
     return None
 
 
@@ -218,8 +238,14 @@ def _unanswered_room_address(error: BaseException) -> str | None:
     if setting is None:
         return None
     host = re.escape(setting.host.strip("[]"))
-    for match in re.finditer(rf"host='\[?{host}\]?', port=(\d+)|\[?{host}\]?:(\d+)", words):
-        port = int(match.group(1) or match.group(2))
+    ports = [
+        int(match.group(1) or match.group(2))
+        for match in re.finditer(rf"host='\[?{host}\]?', port=(\d+)|\[?{host}\]?:(\d+)", words)
+    ]
+    if not ports:  # a bare "Connection refused": the address is in the connecting frames
+        address = _address_being_connected(error, (setting.host,))
+        ports = [int(address.rsplit(":", 1)[1])] if address else []
+    for port in ports:
         if setting.port <= port < setting.port + 16:
             return f"{setting.host}:{port}"
     return None

@@ -125,3 +125,29 @@ def test_a_closed_websocket_names_the_connection_cell_and_the_servers():
     assert "opens the connection (cell 2)" in note and "starts it (cell 1)" in note
     assert "(ячейка 2)" in hints.note_for(closed, cells, "ru")
     assert "starts it" not in hints.note_for(closed, cells[1:], "en")
+
+
+@pytest.mark.parametrize("style", ["xmlrpc", "websocket"])
+def test_a_bare_connection_refused_still_names_the_stopped_server(style):
+    """xmlrpc.client and websocket-client say only "[Errno 111] Connection refused"; the note
+    finds the address in the frame that was connecting."""
+    import xmlrpc.client
+
+    import websocket
+
+    from mock_servers import websocket_server
+    from mock_servers import xmlrpc as weather_xmlrpc
+
+    server = (weather_xmlrpc if style == "xmlrpc" else websocket_server).start(own=True)
+    url = server.url
+    server.stop()
+    try:
+        if style == "xmlrpc":
+            xmlrpc.client.ServerProxy(url).list_cities()
+        else:
+            websocket.create_connection(url, timeout=5)
+    except ConnectionRefusedError as error:
+        refusal = error
+    port = url.split(":")[2].split("/")[0]
+    note = hints.note_for(refusal, ["server = xmlrpc.start(own=True)"], "en")
+    assert f"127.0.0.1:{port}" in note and "(cell 1)" in note

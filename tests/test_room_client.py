@@ -364,3 +364,25 @@ def test_without_a_room_a_refused_local_server_gets_the_usual_note():
 
     note = hints.note_for(refused("127.0.0.1", 8001), ["server = rest.start()"], "en")
     assert "has been stopped" in note
+
+
+def bare_refusal(host: str, port: int) -> Exception:
+    """What xmlrpc.client and websocket-client raise: no address in the message, only in the
+    connecting frame (socket.create_connection's ``host`` and ``port``)."""
+
+    def create_connection(address):
+        host, port = address
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    try:
+        create_connection((host, port))
+    except ConnectionRefusedError as error:
+        return error
+
+
+def test_a_bare_refusal_from_a_room_server_gets_the_room_note(in_room):
+    from mock_servers import hints
+
+    cells = ["server = xmlrpc.start()"]
+    assert "10.0.0.5:8002" in hints.note_for(bare_refusal("10.0.0.5", 8002), cells, "en")
+    assert hints.note_for(bare_refusal("10.0.0.9", 8002), cells, "en") is None
