@@ -146,8 +146,13 @@ class Tap:
         """The messages recorded since the last clear(), as :func:`read_messages` finds them.
 
         Each chunk's index counts from the tap's start, so it matches ``Message.chunk``.
+        Every byte the tap has already passed on is in them: a relay thread passes bytes on
+        before it reads their framing, so a client can hold an answer that a loaded machine has
+        not framed yet; this waits for that framing (no wait when nothing is behind).
         """
-        return self._record.messages_since(self._record.cleared_at)
+        record = self._record
+        record.wait_read(record.next_chunk, READ_TIMEOUT)
+        return record.messages_since(record.cleared_at)
 
     def show(self, limit: int = 4000, *, language: str = "en") -> None:
         """Print what was recorded, as text, each direction under its own heading.
