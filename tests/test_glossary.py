@@ -167,3 +167,40 @@ def test_variants_are_found_from_the_start_of_a_word_in_either_case():
 def test_russian_files_use_the_glossary_terms(path):
     found = rejected_variants_in(path)
     assert not found, "\n".join(found)
+
+
+# The glossary's typography rule: a number and its unit never part at the end of a line, so the
+# space between them is a non-breaking one (U+00A0).  Code (`...` and ``` blocks) is left alone:
+# it is Python, not Russian text.
+UNIT_AFTER_NUMBER = re.compile(
+    r"\d (?!с лишним)(?:мс|с|мин|ч|КБ|КиБ|МБ|МиБ|ГБ|ГиБ|Б|байт(?:а|ов)?|°C|мм|м/с|%)(?![\wа-яё])"
+)
+CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+
+
+def plain_spaces_before_units(text: str) -> list[str]:
+    prose = CODE.sub("", text)
+    return [prose[max(0, m.start() - 20) : m.end()] for m in UNIT_AFTER_NUMBER.finditer(prose)]
+
+
+def test_a_plain_space_before_a_unit_is_found_and_code_is_left_alone():
+    assert plain_spaces_before_units("ответ за 50 мс, а `sleep(5) с` — код") == ["ответ за 50 мс"]
+    assert plain_spaces_before_units("за 50\u00a0мс; в 13 с лишним раз; 5 секунд") == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted((ROOT / "notebooks" / "ru").glob("*.ipynb")),
+        ROOT / "docs" / "instructor-guide.ru.md",
+    ],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_russian_lessons_keep_a_number_and_its_unit_together(path):
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    else:
+        texts = [path.read_text(encoding="utf-8")]
+    found = [hit for text in texts for hit in plain_spaces_before_units(text)]
+    assert not found, "a non-breaking space (U+00A0) goes before the unit: " + "; ".join(found)

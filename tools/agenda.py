@@ -145,7 +145,7 @@ def stated_minutes(language: str) -> dict[str, int]:
 def duration(minutes: int, language: str) -> str:
     hours, rest = divmod(minutes, 60)
     if language == "ru":
-        return f"{hours} ч {rest:02d} мин"
+        return f"{hours}\u00a0ч {rest:02d}\u00a0мин"  # no break between a number and its unit
     return f"{hours} h {rest:02d} min"
 
 
