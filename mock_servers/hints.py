@@ -206,6 +206,7 @@ def _address_being_connected(error: BaseException, hosts: tuple[str, ...]) -> st
     """host:port that the failed connect was for, when the message does not say it (xmlrpc.client
     and websocket-client raise a bare ``[Errno 111] Connection refused``).  The socket module's
     ``create_connection`` holds it as ``host`` and ``port``, websocket-client as ``address``."""
+    wanted = {known.strip("[]") for known in hosts}
     for link in _chain(error):
         tb = link.__traceback__
         while tb is not None:
@@ -214,7 +215,6 @@ def _address_being_connected(error: BaseException, hosts: tuple[str, ...]) -> st
             address = names.get("address")
             if isinstance(address, tuple) and len(address) >= 2:
                 host, port = address[0], address[1]
-            wanted = {known.strip("[]") for known in hosts}
             if isinstance(host, str) and isinstance(port, int) and host.strip("[]") in wanted:
                 host = host.strip("[]")
                 return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
