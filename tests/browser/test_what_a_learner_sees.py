@@ -48,6 +48,15 @@ def run_cell(page, index: int) -> None:
     )
 
 
+def error_after_run_all(page, lab, language: str, name: str, index: int) -> str:
+    """What the code cell ``index`` prints to stderr when run again after Run All (the lesson's
+    last cells have closed its connections and stopped its servers by then)."""
+    open_lesson(page, lab, language, name)
+    run_all_cells(page)
+    run_cell(page, index)
+    return " ".join(page.locator(STDERR).all_inner_texts())
+
+
 def restart_kernel(page) -> None:
     page.click(".lm-MenuBar-item:has-text('Kernel')")
     page.click("li[data-command='kernelmenu:restart']")
@@ -84,12 +93,8 @@ def test_the_self_check_says_what_to_do_after_a_kernel_restart(page, lab, langua
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, lab, language):
-    name = "01_rest.ipynb"
-    request = code_cell_index(language, name, "requests.get(")
-    open_lesson(page, lab, language, name)
-    run_all_cells(page)  # the lesson's last cell stops its server
-    run_cell(page, request)
-    stopped = " ".join(page.locator(STDERR).all_inner_texts())
+    request = code_cell_index(language, "01_rest.ipynb", "requests.get(")
+    stopped = error_after_run_all(page, lab, language, "01_rest.ipynb", request)
     assert "→" in stopped and "127.0.0.1" in stopped, stopped[:500]
     # The learner's line and the error, not the 190 lines inside requests and urllib3.
     assert "site-packages" not in stopped and "%tb" in stopped, stopped[:2000]
@@ -108,10 +113,7 @@ def test_errors_that_teach_after_a_restart_and_after_the_server_stopped(page, la
 def test_a_closed_websocket_says_how_to_connect_again(page, lab, language):
     name = "04_websocket.ipynb"
     subscribe = code_cell_index(language, name, 'request(ws, {"type": "subscribe", "id": 3')
-    open_lesson(page, lab, language, name)
-    run_all_cells(page)  # the lesson's last cell closes ws and stops the servers
-    run_cell(page, subscribe)
-    closed = " ".join(page.locator(STDERR).all_inner_texts())
+    closed = error_after_run_all(page, lab, language, name, subscribe)
     assert CONNECT_AGAIN[language] in closed, closed[:500]
     assert "site-packages" not in closed and "%tb" in closed, closed[:2000]
     screenshot(page, f"{language}-04-closed-connection")
