@@ -71,6 +71,7 @@ NOTES = {
     },
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+START = r"\.start\("  # the line that starts a course server
 # Code that is not the learner's: the standard library, installed packages, the course's servers.
 NOT_THE_LEARNERS = tuple(
     {
@@ -102,11 +103,26 @@ def code_cells(path: Path | None) -> list[str]:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
+    # Every cell keeps its place, so that a cell's number is the one JupyterLab's status bar shows
+    # ("Cell 4/58"); a Markdown cell is empty here, so that no name or start is found in it.
     return [
-        "".join(c.get("source", ""))
+        "".join(c.get("source", "")) if c.get("cell_type") == "code" else ""
         for c in notebook.get("cells", [])
-        if c.get("cell_type") == "code"
     ]
+
+
+def cell_label(cells: list[str], number: int, pattern: str = r"\S") -> str:
+    """How a note names cell ``number``: its number and the line to find it by (the first line
+    of code that matches ``pattern``: the start, the connection, the name's definition)."""
+    lines = (
+        [line.strip() for line in cells[number - 1].splitlines()] if number <= len(cells) else []
+    )
+    code = [line for line in lines if line and not line.startswith("#")]
+    line = next((line for line in code if re.search(pattern, line)), code[0] if code else "")
+    line = line.replace("`", "'")
+    if len(line) > 60:
+        line = line[:59] + "…"
+    return f"{number}: `{line}`" if line else str(number)
 
 
 def defined_names(source: str) -> set[str]:
@@ -156,23 +172,29 @@ def note_for(error: BaseException, cells: list[str], lang: str) -> str | None:
     text = NOTES[lang]
     if isinstance(error, NameError) and getattr(error, "name", None):
         cell = first_cell_defining(error.name, cells)
-        return text["name"].format(name=error.name, cell=cell) if cell else None
+        label = cell_label(cells, cell, rf"\b{re.escape(error.name)}\b") if cell else None
+        return text["name"].format(name=error.name, cell=label) if cell else None
     if _is_websocket_closed(error):
-        cell = first_cell_matching(r"create_connection\(|WebSocketApp\(", cells)
-        where = text["where"].format(cell=cell) if cell else ""
+        connect = r"create_connection\(|WebSocketApp\("
+        cell = first_cell_matching(connect, cells)
+        where = text["where"].format(cell=cell_label(cells, cell, connect)) if cell else ""
         # After Run All the lesson has stopped its server as well as closed the connection.
-        server = first_cell_matching(r"\.start\(", cells)
-        start = text["start"].format(cell=server) if server and server != cell else ""
+        server = first_cell_matching(START, cells)
+        start = (
+            text["start"].format(cell=cell_label(cells, server, START))
+            if server and server != cell
+            else ""
+        )
         return text["closed"].format(where=where, start=start)
     address = _unanswered_room_address(error)
     if address:
-        cell = first_cell_matching(r"\.start\(", cells)
-        where = text["where"].format(cell=cell) if cell else ""
+        cell = first_cell_matching(START, cells)
+        where = text["where"].format(cell=cell_label(cells, cell, START)) if cell else ""
         return text["room"].format(address=address, where=where)
     address = _refused_local_address(error)
     if address:
-        cell = first_cell_matching(r"\.start\(", cells)
-        where = text["where"].format(cell=cell) if cell else ""
+        cell = first_cell_matching(START, cells)
+        where = text["where"].format(cell=cell_label(cells, cell, START)) if cell else ""
         return text["stopped"].format(address=address, where=where)
     return None
 

@@ -76,7 +76,7 @@ def test_a_request_to_a_stopped_server_says_to_start_it_again(kernel):
     run(client, "base = server.url\nserver.stop()")
     shown = run(client, "requests.get(base, timeout=5)")
     assert "ConnectionError" in shown
-    assert ("(ячейка 2)" if language == "ru" else "(cell 2)") in shown
+    assert ("(ячейка 2: `" if language == "ru" else "(cell 2: `") in shown
     # The traceback: the learner's lines and the error, nothing inside requests or urllib3.
     shown = run(client, "def forecast():\n    return requests.get(base, timeout=5)\n\nforecast()")
     assert "forecast()" in shown and "requests.get(base, timeout=5)" in shown
@@ -122,8 +122,8 @@ def test_a_closed_websocket_names_the_connection_cell_and_the_servers():
     cells = ["server = websocket_server.start()", "ws = websocket.create_connection(server.url)"]
     note = hints.note_for(closed, cells, "en")
     # Run All has closed the connection and stopped the server: both cells, in order.
-    assert "opens the connection (cell 2)" in note and "starts it (cell 1)" in note
-    assert "(ячейка 2)" in hints.note_for(closed, cells, "ru")
+    assert "opens the connection (cell 2: `" in note and "starts it (cell 1: `" in note
+    assert "(ячейка 2: `" in hints.note_for(closed, cells, "ru")
     assert "starts it" not in hints.note_for(closed, cells[1:], "en")
 
 
@@ -150,4 +150,30 @@ def test_a_bare_connection_refused_still_names_the_stopped_server(style):
         refusal = error
     port = url.split(":")[2].split("/")[0]
     note = hints.note_for(refusal, ["server = xmlrpc.start(own=True)"], "en")
-    assert f"127.0.0.1:{port}" in note and "(cell 1)" in note
+    assert f"127.0.0.1:{port}" in note and "(cell 1: `" in note
+
+
+def test_a_cell_is_named_by_its_place_among_all_cells_and_its_first_line(tmp_path):
+    """The number is the one JupyterLab's status bar shows (Markdown cells count too), and the
+    first line of code finds the cell whatever its execution count."""
+    lesson = tmp_path / "01_rest.ipynb"
+    cells = [
+        {"cell_type": "markdown", "source": "# 01 · REST"},
+        {"cell_type": "code", "source": "# the server\nserver = rest.start(language='ru')"},
+        {"cell_type": "markdown", "source": "Now `server.stop()` …"},
+    ]
+    lesson.write_text(json.dumps({**LESSON, "cells": cells}), encoding="utf-8")
+    found = hints.code_cells(lesson)
+    number = hints.first_cell_matching(r"\.start\(", found)
+    assert number == 2 and hints.first_cell_matching(r"\.stop\(", found) is None
+    assert hints.cell_label(found, number) == "2: `server = rest.start(language='ru')`"
+
+
+def test_the_label_shows_the_line_that_matters_not_the_cells_first():
+    cells = [
+        "import json\n\nfrom mock_servers import websocket_server\n\n"
+        "server = websocket_server.start()"
+    ]
+    assert hints.cell_label(cells, 1, hints.START) == "1: `server = websocket_server.start()`"
+    lost = NameError("name 'websocket_server' is not defined", name="websocket_server")
+    assert "`from mock_servers import websocket_server`" in hints.note_for(lost, cells, "en")

@@ -352,7 +352,7 @@ def test_an_unanswering_room_server_gets_a_note_about_the_teachers_server(in_roo
     cells = ["import requests", "server = soap.start(language='ru')"]
     note = hints.note_for(refused("10.0.0.5", 8011), cells, "ru")
     assert "10.0.0.5:8011" in note and "общий сервер преподавателя" in note
-    assert "python -m mock_servers.room leave" in note and "(ячейка 2)" in note
+    assert "python -m mock_servers.room leave" in note and "(ячейка 2: `" in note
     note = hints.note_for(refused("10.0.0.5", 8001), cells, "en")
     assert "the teacher's shared server" in note
     assert "shared server" not in (hints.note_for(refused("10.0.0.5", 9000), cells, "en") or "")
