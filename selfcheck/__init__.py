@@ -67,20 +67,22 @@ def questions(language: str) -> dict[str, list[dict]]:
 
 
 def normalise(text: str) -> str:
-    """Case, spaces, a decimal comma and surrounding quotes do not matter."""
-    text = " ".join(str(text).strip().lower().replace(",", ".").split())
+    """Case, spaces, a decimal comma, surrounding quotes and the kind of minus sign (Russian
+    typography writes −32601 with U+2212) do not matter."""
+    text = str(text).replace("\u2212", "-").replace("\u2013", "-")
+    text = " ".join(text.strip().lower().replace(",", ".").split())
     return text.strip("«»\"'`").strip()
 
 
 def _forms(text: str) -> set[str]:
     """The forms a typed answer may take and still mean the same thing: with or
     without a scheme, a port and a trailing slash for an address; a status code
-    with or without its reason phrase ("201" and "201 Created")."""
+    with or without its reason phrase and "HTTP" ("201", "201 Created", "HTTP/1.1 201")."""
     text = normalise(text)
     forms = {text}
     address = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text).rstrip("/")
     forms |= {address, re.sub(r":\d+$", "", address)}
-    code = re.match(r"^(-?\d+)\b", text)
+    code = re.match(r"^(?:http(?:/[\d.]+)?\s+)?(-?\d+)\b", text)  # "HTTP 201", "HTTP/1.1 201"
     if code:
         forms.add(code.group(1))
     return forms

@@ -108,6 +108,22 @@ def test_an_answer_is_accepted_in_every_form_that_means_the_same(reply):
     assert check(question, reply)[0]
 
 
+@pytest.mark.parametrize(
+    ("lesson", "number", "reply"),
+    [
+        ("03_rpc", 2, "\u221232601"),  # the Russian lesson prints −32601 with a real minus sign
+        ("03_rpc", 2, "-32601 Method not found"),
+        ("01_rest", 1, "HTTP/1.1 201 Created"),
+        ("01_rest", 1, "HTTP 201"),
+    ],
+)
+def test_codes_are_accepted_with_any_minus_sign_and_with_http_before_them(lesson, number, reply):
+    for language in ("ru", "en"):
+        question = questions(language)[lesson][number]
+        assert question["kind"] == "value" and check(question, reply)[0], (language, reply)
+    assert not check(questions("en")["01_rest"][1], "HTTP 200")[0]
+
+
 def test_before_it_runs_the_quiz_reads_as_a_sentence_in_the_lessons_language():
     """JupyterLab shows the text/plain form of a widget output whose kernel has not
     run it yet: that must be a sentence, not a widget repr like VBox(children=...)."""
