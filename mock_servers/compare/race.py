@@ -227,10 +227,10 @@ def race(
         # when a loaded machine made the last change late (then the poller keeps polling, as
         # a real one would, until it has the last change).
         planned = int((count * interval - phase) / poll_every) + 2
-        poll = 0
-        while poll < planned or (count not in seen["rest"] and clock() < seconds + TIMEOUT):
-            poll += 1
-            time.sleep(max(0.0, phase + (poll - 1) * poll_every - clock()))
+        for poll in itertools.count():
+            if poll >= planned and (count in seen["rest"] or clock() >= seconds + TIMEOUT):
+                break
+            time.sleep(max(0.0, phase + poll * poll_every - clock()))
             headers = {"If-None-Match": etag} if etag else {}
             response = poller.session.get(
                 poller.url + observation, headers=headers, timeout=TIMEOUT
