@@ -72,6 +72,7 @@ NOTES = {
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 START = r"\.start\("  # the line that starts a course server
+CONNECT = r"create_connection\(|WebSocketApp\("  # the line that opens a WebSocket connection
 # Code that is not the learner's: the standard library, installed packages, the course's servers.
 NOT_THE_LEARNERS = tuple(
     {
@@ -172,31 +173,31 @@ def note_for(error: BaseException, cells: list[str], lang: str) -> str | None:
     text = NOTES[lang]
     if isinstance(error, NameError) and getattr(error, "name", None):
         cell = first_cell_defining(error.name, cells)
-        label = cell_label(cells, cell, rf"\b{re.escape(error.name)}\b") if cell else None
-        return text["name"].format(name=error.name, cell=label) if cell else None
+        if cell is None:
+            return None
+        label = cell_label(cells, cell, rf"\b{re.escape(error.name)}\b")
+        return text["name"].format(name=error.name, cell=label)
     if _is_websocket_closed(error):
-        connect = r"create_connection\(|WebSocketApp\("
-        cell = first_cell_matching(connect, cells)
-        where = text["where"].format(cell=cell_label(cells, cell, connect)) if cell else ""
+        where = _where(text["where"], cells, CONNECT)
         # After Run All the lesson has stopped its server as well as closed the connection.
-        server = first_cell_matching(START, cells)
-        start = (
-            text["start"].format(cell=cell_label(cells, server, START))
-            if server and server != cell
-            else ""
-        )
+        start = _where(text["start"], cells, START, unless=first_cell_matching(CONNECT, cells))
         return text["closed"].format(where=where, start=start)
     address = _unanswered_room_address(error)
     if address:
-        cell = first_cell_matching(START, cells)
-        where = text["where"].format(cell=cell_label(cells, cell, START)) if cell else ""
-        return text["room"].format(address=address, where=where)
+        return text["room"].format(address=address, where=_where(text["where"], cells, START))
     address = _refused_local_address(error)
     if address:
-        cell = first_cell_matching(START, cells)
-        where = text["where"].format(cell=cell_label(cells, cell, START)) if cell else ""
-        return text["stopped"].format(address=address, where=where)
+        return text["stopped"].format(address=address, where=_where(text["where"], cells, START))
     return None
+
+
+def _where(template: str, cells: list[str], pattern: str, unless: int | None = None) -> str:
+    """``template`` naming the first cell with a line matching ``pattern``; "" when there is
+    none, or when it is the cell ``unless`` (already named)."""
+    cell = first_cell_matching(pattern, cells)
+    if cell is None or cell == unless:
+        return ""
+    return template.format(cell=cell_label(cells, cell, pattern))
 
 
 def _is_websocket_closed(error: BaseException) -> bool:
